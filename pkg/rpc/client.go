@@ -1,0 +1,408 @@
+package rpc
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"sync"
+	"time"
+
+	"github.com/nats-io/nats.go"
+	"github.com/nats-io/nuid"
+	"github.com/vmihailenco/msgpack/v5"
+)
+
+// DefaultTimeout is oslo.messaging's rpc_response_timeout.
+const DefaultTimeout = 60 * time.Second
+
+// Client sends calls and casts to a target. It is cheap to Prepare derived
+// clients from it; all of them share one reply subscription.
+type Client struct {
+	conn   *connState
+	target Target
+	opts   clientOptions
+}
+
+type clientOptions struct {
+	timeout        time.Duration
+	monitorTimeout time.Duration
+	versionCap     *APIVersion
+	prefix         string
+	caller         string
+	metrics        *Metrics
+	logger         *slog.Logger
+}
+
+// ClientOption configures NewClient and Prepare.
+type ClientOption func(*Client) error
+
+// ToServer directs the client at one server of the topic (`<topic>.<server>`).
+func ToServer(host string) ClientOption {
+	return func(c *Client) error {
+		if err := validateName("server", host); err != nil {
+			return err
+		}
+		c.target.Server = host
+		return nil
+	}
+}
+
+// Version sets the version sent when a method does not name its own.
+func Version(v string) ClientOption {
+	return func(c *Client) error {
+		if _, err := ParseVersion(v); err != nil {
+			return err
+		}
+		c.target.Version = v
+		return nil
+	}
+}
+
+// Namespace sets the endpoint namespace sent by Call and Cast.
+func Namespace(ns string) ClientOption {
+	return func(c *Client) error { c.target.Namespace = ns; return nil }
+}
+
+// Fanout makes casts go to every server of the topic.
+func Fanout(on bool) ClientOption {
+	return func(c *Client) error { c.target.Fanout = on; return nil }
+}
+
+// Timeout bounds how long a call waits for its reply (default 60 s). An
+// earlier context deadline wins.
+func Timeout(d time.Duration) ClientOption {
+	return func(c *Client) error {
+		if d <= 0 {
+			return fmt.Errorf("rpc: timeout must be positive, got %s", d)
+		}
+		c.opts.timeout = d
+		return nil
+	}
+}
+
+// CallMonitorTimeout enables nova's call_monitor_timeout: the server
+// heartbeats every half of d while the handler runs, and the call fails
+// once heartbeats stop for d, even if the overall timeout is far away.
+func CallMonitorTimeout(d time.Duration) ClientOption {
+	return func(c *Client) error {
+		if d < 0 {
+			return fmt.Errorf("rpc: call monitor timeout must not be negative, got %s", d)
+		}
+		c.opts.monitorTimeout = d
+		return nil
+	}
+}
+
+// VersionCap refuses, locally, to send a version higher than v (nova's
+// upgrade_levels pinning during a rolling upgrade).
+func VersionCap(v string) ClientOption {
+	return func(c *Client) error {
+		pv, err := ParseVersion(v)
+		if err != nil {
+			return err
+		}
+		c.opts.versionCap = &pv
+		return nil
+	}
+}
+
+// SubjectPrefix puts every subject under a prefix, e.g. "cell1.", so that
+// several deployments share one NATS.
+func SubjectPrefix(prefix string) ClientOption {
+	return func(c *Client) error {
+		if err := validatePrefix(prefix); err != nil {
+			return err
+		}
+		c.opts.prefix = prefix
+		return nil
+	}
+}
+
+// Caller names the sending service in the message headers (for rpc tap).
+func Caller(name string) ClientOption {
+	return func(c *Client) error { c.opts.caller = name; return nil }
+}
+
+// WithMetrics records client-side metrics.
+func WithMetrics(m *Metrics) ClientOption {
+	return func(c *Client) error { c.opts.metrics = m; return nil }
+}
+
+// WithLogger sets the client's logger (default slog.Default()).
+func WithLogger(l *slog.Logger) ClientOption {
+	return func(c *Client) error { c.opts.logger = l; return nil }
+}
+
+// NewClient returns a client for target on nc.
+func NewClient(nc *nats.Conn, target Target, opts ...ClientOption) (*Client, error) {
+	if nc == nil {
+		return nil, errors.New("rpc: NewClient needs a NATS connection")
+	}
+	if target.Version == "" {
+		target.Version = "1.0"
+	}
+	c := &Client{conn: &connState{nc: nc}, target: target, opts: clientOptions{timeout: DefaultTimeout}}
+	for _, o := range opts {
+		if err := o(c); err != nil {
+			return nil, err
+		}
+	}
+	if err := c.target.validate(false); err != nil {
+		return nil, err
+	}
+	if c.opts.logger == nil {
+		c.opts.logger = slog.Default()
+	}
+	return c, nil
+}
+
+// Prepare returns a client derived from c with some options overridden, as
+// oslo.messaging's client.prepare does.
+func (c *Client) Prepare(opts ...ClientOption) (*Client, error) {
+	d := &Client{conn: c.conn, target: c.target, opts: c.opts}
+	for _, o := range opts {
+		if err := o(d); err != nil {
+			return nil, err
+		}
+	}
+	return d, nil
+}
+
+// MustPrepare is Prepare for options known to be valid (constants); it
+// panics on an invalid option.
+func (c *Client) MustPrepare(opts ...ClientOption) *Client {
+	d, err := c.Prepare(opts...)
+	if err != nil {
+		panic(err)
+	}
+	return d
+}
+
+// Target returns the client's target.
+func (c *Client) Target() Target { return c.target }
+
+// CanSendVersion says whether the version cap allows sending v.
+func (c *Client) CanSendVersion(v string) bool {
+	pv, err := ParseVersion(v)
+	if err != nil {
+		return false
+	}
+	return c.opts.versionCap == nil || c.opts.versionCap.compatible(pv)
+}
+
+// Call invokes method on the target and waits for its reply, decoded into
+// reply (a pointer, or nil to discard it).
+func (c *Client) Call(ctx context.Context, method string, args, reply any) error {
+	return c.invoke(ctx, CallTypeCall, c.target.Namespace, method, c.target.Version, args, reply)
+}
+
+// Cast invokes method without waiting; with Fanout every server receives it.
+func (c *Client) Cast(ctx context.Context, method string, args any) error {
+	kind := CallTypeCast
+	if c.target.Fanout {
+		kind = CallTypeFanout
+	}
+	return c.invoke(ctx, kind, c.target.Namespace, method, c.target.Version, args, nil)
+}
+
+func (c *Client) invoke(ctx context.Context, kind, namespace, method, version string, args, reply any) (err error) {
+	pv, err := ParseVersion(version)
+	if err != nil {
+		return err
+	}
+	if c.opts.versionCap != nil && !c.opts.versionCap.compatible(pv) {
+		return &UnsupportedVersion{Version: version, Method: method,
+			Reason: "version cap " + c.opts.versionCap.String() + " forbids sending it"}
+	}
+	target := c.target
+	target.Fanout = kind == CallTypeFanout
+	if kind == CallTypeCall {
+		target.Fanout = false
+	}
+	subject := subjects{c.opts.prefix}.forTarget(target)
+	start := time.Now()
+	inv := c.opts.metrics.begin("client", c.target.Topic, method, kind, namespace, version, target.Server)
+	defer func() { inv.finish(time.Since(start).Seconds(), err) }()
+
+	ctx, rc := EnsureRequestContext(ctx)
+	hdr := RequestHeader{
+		Envelope:  EnvelopeVersion,
+		MessageID: nuid.Next(),
+		Namespace: namespace,
+		Method:    method,
+		Version:   version,
+		Context:   rc,
+	}
+	monitor := c.opts.monitorTimeout
+	if kind == CallTypeCall {
+		hdr.TimeoutMS = c.callTimeout(ctx).Milliseconds()
+		if monitor > 0 {
+			hdr.MonitorMS = monitor.Milliseconds()
+		}
+	}
+	body, err := encodeRequest(&hdr, args)
+	if err != nil {
+		return err
+	}
+	msg := &nats.Msg{Subject: subject, Data: body, Header: nats.Header{}}
+	msg.Header.Set(HeaderRequestID, rc.RequestID)
+	msg.Header.Set(HeaderTraceParent, newTraceParent(TraceParentFrom(ctx)))
+	msg.Header.Set(HeaderMethod, method)
+	if c.opts.caller != "" {
+		msg.Header.Set(HeaderCaller, c.opts.caller)
+	}
+	if max := c.conn.nc.MaxPayload(); max > 0 && int64(len(body)) > max {
+		return fmt.Errorf("rpc: %s on %s: message of %d bytes exceeds the NATS max_payload of %d bytes", method, subject, len(body), max)
+	}
+	if kind != CallTypeCall {
+		if err := c.conn.nc.PublishMsg(msg); err != nil {
+			return fmt.Errorf("rpc: cast %s on %s: %w", method, subject, err)
+		}
+		return nil
+	}
+	return c.call(ctx, msg, method, subject, monitor, reply)
+}
+
+func (c *Client) call(ctx context.Context, msg *nats.Msg, method, subject string, monitor time.Duration, reply any) error {
+	timeout := c.callTimeout(ctx)
+	start := time.Now()
+	w, err := c.conn.waiter()
+	if err != nil {
+		return err
+	}
+	defer c.conn.release(w)
+	msg.Reply = w.inbox
+	if err := c.conn.nc.PublishMsg(msg); err != nil {
+		return fmt.Errorf("rpc: call %s on %s: %w", method, subject, err)
+	}
+	overall := time.NewTimer(timeout)
+	defer overall.Stop()
+	var monitorC <-chan time.Time
+	var monitorT *time.Timer
+	lastBeat := start
+	if monitor > 0 {
+		monitorT = time.NewTimer(monitor)
+		defer monitorT.Stop()
+		monitorC = monitorT.C
+	}
+	for {
+		select {
+		case m := <-w.ch:
+			if len(m.Data) == 0 && m.Header.Get("Status") == "503" {
+				return &NoResponders{Subject: subject, Method: method}
+			}
+			rep, err := DecodeReply(m.Data)
+			if err != nil {
+				return fmt.Errorf("rpc: reply to %s on %s: %w", method, subject, err)
+			}
+			switch rep.Kind {
+			case ReplyHeartbeat:
+				lastBeat = time.Now()
+				if monitorT != nil {
+					monitorT.Reset(monitor)
+				}
+				continue
+			case ReplyError:
+				return fromWire(rep.Error, method, subject)
+			}
+			if reply == nil {
+				return nil
+			}
+			if err := msgpack.Unmarshal(rep.Result, reply); err != nil {
+				return fmt.Errorf("rpc: reply to %s on %s does not decode into %T: %w", method, subject, reply, err)
+			}
+			return nil
+		case <-overall.C:
+			if ctx.Err() != nil {
+				return fmt.Errorf("rpc: call %s on %s: %w", method, subject, ctx.Err())
+			}
+			return &MessagingTimeout{Method: method, Subject: subject, Elapsed: time.Since(start)}
+		case <-monitorC:
+			return &HeartbeatTimeout{Method: method, Subject: subject, SinceHeartbeat: time.Since(lastBeat), Elapsed: time.Since(start)}
+		case <-ctx.Done():
+			return fmt.Errorf("rpc: call %s on %s after %s: %w", method, subject, time.Since(start).Round(time.Millisecond), ctx.Err())
+		}
+	}
+}
+
+// callTimeout is the client's timeout, or less when ctx's deadline is earlier.
+func (c *Client) callTimeout(ctx context.Context) time.Duration {
+	if dl, ok := ctx.Deadline(); ok && time.Until(dl) < c.opts.timeout {
+		return time.Until(dl)
+	}
+	return c.opts.timeout
+}
+
+// connState is the reply side shared by a client and everything prepared
+// from it: one wildcard subscription on a private inbox prefix, with a
+// waiter per outstanding call. Unlike nats.Conn.Request it delivers more
+// than one message per call, which heartbeats need.
+type connState struct {
+	nc      *nats.Conn
+	once    sync.Once
+	initErr error
+	prefix  string
+	mu      sync.Mutex
+	waiters map[string]*waiter
+}
+
+type waiter struct {
+	token string
+	inbox string
+	ch    chan *nats.Msg
+}
+
+func (s *connState) init() {
+	s.prefix = s.nc.NewInbox() + "." // "_INBOX.<nuid>.": a namespace of our own
+	s.waiters = map[string]*waiter{}
+	_, s.initErr = s.nc.Subscribe(s.prefix+"*", s.dispatch)
+	if s.initErr != nil {
+		s.initErr = fmt.Errorf("rpc: subscribe to reply inbox: %w", s.initErr)
+	}
+}
+
+func (s *connState) dispatch(m *nats.Msg) {
+	token := m.Subject[len(s.prefix):]
+	s.mu.Lock()
+	w := s.waiters[token]
+	s.mu.Unlock()
+	if w == nil {
+		return // a late reply or heartbeat for a call that already ended
+	}
+	for {
+		select {
+		case w.ch <- m:
+			return
+		default:
+			// The caller is behind on heartbeats. Drop the oldest message:
+			// the result is always the last message of a call, so only a
+			// heartbeat is ever dropped, which is harmless.
+			select {
+			case <-w.ch:
+			default:
+			}
+		}
+	}
+}
+
+func (s *connState) waiter() (*waiter, error) {
+	s.once.Do(s.init)
+	if s.initErr != nil {
+		return nil, s.initErr
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	token := nuid.Next()
+	w := &waiter{token: token, inbox: s.prefix + token, ch: make(chan *nats.Msg, 4)}
+	s.waiters[token] = w
+	return w, nil
+}
+
+// release forgets a waiter. Tokens are never reused, so a reply that
+// arrives late cannot be taken for another call's reply.
+func (s *connState) release(w *waiter) {
+	s.mu.Lock()
+	delete(s.waiters, w.token)
+	s.mu.Unlock()
+}

@@ -1,0 +1,193 @@
+package rpc
+
+import (
+	"errors"
+	"strings"
+
+	"github.com/prometheus/client_golang/prometheus"
+)
+
+// Metrics are Prometheus metrics per RPC method, on the client and the
+// server side. They mirror oslo.metrics' client metrics
+// (oslo_messaging_rpc_client_invocation_start_total, ..._end_total,
+// ..._exception_total, ..._processing_seconds) under a novanats_ prefix,
+// and add the same set for servers, which oslo.metrics lacks.
+//
+// One Metrics serves every client and server of a process; pass it with
+// WithMetrics / ServerMetrics.
+type Metrics struct {
+	side   map[string]*sideMetrics // "client", "server"
+	server bool                    // add the per-host "server" label
+
+	poolSize      *prometheus.GaugeVec
+	poolBusy      *prometheus.GaugeVec
+	slowConsumers *prometheus.CounterVec
+	malformed     *prometheus.CounterVec
+}
+
+type sideMetrics struct {
+	start      *prometheus.CounterVec
+	end        *prometheus.CounterVec
+	exceptions *prometheus.CounterVec
+	duration   *prometheus.HistogramVec
+	inFlight   *prometheus.GaugeVec
+}
+
+// MetricsOption adjusts NewMetrics.
+type MetricsOption func(*Metrics)
+
+// MetricsWithServerLabel adds a "server" label (the target host) to every
+// per-method series. Off by default: with hundreds of compute hosts it
+// multiplies the number of series.
+func MetricsWithServerLabel() MetricsOption { return func(m *Metrics) { m.server = true } }
+
+// Label values of call_type.
+const (
+	CallTypeCall   = "call"
+	CallTypeCast   = "cast"
+	CallTypeFanout = "fanout"
+)
+
+// DurationBuckets cover a loopback call (tens of µs) up to a long
+// pre_live_migration (minutes).
+var DurationBuckets = []float64{.0001, .00025, .0005, .001, .0025, .005, .01, .025, .05, .1, .25, .5, 1, 2.5, 5, 10, 30, 60, 180}
+
+// NewMetrics creates the metrics and registers them on reg. Registering on a
+// registry that already has them (a second NewMetrics) reuses the existing
+// collectors.
+func NewMetrics(reg prometheus.Registerer, opts ...MetricsOption) *Metrics {
+	m := &Metrics{side: map[string]*sideMetrics{}}
+	for _, o := range opts {
+		o(m)
+	}
+	base := []string{"topic", "method", "call_type", "namespace", "version"}
+	if m.server {
+		base = append(base, "server")
+	}
+	withExc := append(append([]string{}, base...), "exception")
+	for _, side := range []string{"client", "server"} {
+		prefix := "novanats_rpc_" + side + "_"
+		sm := &sideMetrics{
+			start: register(reg, prometheus.NewCounterVec(prometheus.CounterOpts{
+				Name: prefix + "invocation_start_total",
+				Help: "RPC invocations started (" + side + " side).",
+			}, base)),
+			end: register(reg, prometheus.NewCounterVec(prometheus.CounterOpts{
+				Name: prefix + "invocation_end_total",
+				Help: "RPC invocations ended (" + side + " side); exception is empty on success.",
+			}, withExc)),
+			exceptions: register(reg, prometheus.NewCounterVec(prometheus.CounterOpts{
+				Name: prefix + "exception_total",
+				Help: "RPC invocations that ended in an error, by error type (" + side + " side).",
+			}, withExc)),
+			duration: register(reg, prometheus.NewHistogramVec(prometheus.HistogramOpts{
+				Name:    prefix + "processing_seconds",
+				Help:    "Time from start to end of an RPC invocation (" + side + " side).",
+				Buckets: DurationBuckets,
+			}, base)),
+			inFlight: register(reg, prometheus.NewGaugeVec(prometheus.GaugeOpts{
+				Name: prefix + "in_flight",
+				Help: "RPC invocations in progress (" + side + " side).",
+			}, base)),
+		}
+		m.side[side] = sm
+	}
+	m.poolSize = register(reg, prometheus.NewGaugeVec(prometheus.GaugeOpts{
+		Name: "novanats_rpc_server_worker_pool_size",
+		Help: "Size of the server's worker pool (executor_thread_pool_size).",
+	}, []string{"topic"}))
+	m.poolBusy = register(reg, prometheus.NewGaugeVec(prometheus.GaugeOpts{
+		Name: "novanats_rpc_server_worker_pool_busy",
+		Help: "Workers of the server's pool running a handler.",
+	}, []string{"topic"}))
+	m.slowConsumers = register(reg, prometheus.NewCounterVec(prometheus.CounterOpts{
+		Name: "novanats_rpc_server_slow_consumer_total",
+		Help: "Slow-consumer events on the server's subscriptions (messages dropped by NATS).",
+	}, []string{"topic"}))
+	m.malformed = register(reg, prometheus.NewCounterVec(prometheus.CounterOpts{
+		Name: "novanats_rpc_server_malformed_total",
+		Help: "Messages that were not a valid request envelope.",
+	}, []string{"topic"}))
+	return m
+}
+
+func register[C prometheus.Collector](reg prometheus.Registerer, c C) C {
+	if reg == nil {
+		return c
+	}
+	if err := reg.Register(c); err != nil {
+		var are prometheus.AlreadyRegisteredError
+		if errors.As(err, &are) {
+			if existing, ok := are.ExistingCollector.(C); ok {
+				return existing
+			}
+		}
+		panic("rpc: registering metrics: " + err.Error())
+	}
+	return c
+}
+
+// invocation is one RPC being measured.
+type invocation struct {
+	sm     *sideMetrics
+	labels []string
+}
+
+func (m *Metrics) begin(side string, topic, method, callType, namespace, version, server string) invocation {
+	if m == nil {
+		return invocation{}
+	}
+	labels := []string{topic, method, callType, namespace, version}
+	if m.server {
+		labels = append(labels, server)
+	}
+	sm := m.side[side]
+	sm.start.WithLabelValues(labels...).Inc()
+	sm.inFlight.WithLabelValues(labels...).Inc()
+	return invocation{sm: sm, labels: labels}
+}
+
+// finish records the end of an invocation that took seconds, with err's
+// exception name ("" on success).
+func (inv invocation) finish(seconds float64, err error) {
+	if inv.sm == nil {
+		return
+	}
+	exc := ExceptionName(err)
+	withExc := append(inv.labels[:len(inv.labels):len(inv.labels)], exc)
+	inv.sm.inFlight.WithLabelValues(inv.labels...).Dec()
+	inv.sm.end.WithLabelValues(withExc...).Inc()
+	if err != nil {
+		inv.sm.exceptions.WithLabelValues(withExc...).Inc()
+	}
+	inv.sm.duration.WithLabelValues(inv.labels...).Observe(seconds)
+}
+
+// ExceptionName is the metrics label for err: the registered remote type
+// name, the local error type, or "" for nil.
+func ExceptionName(err error) string {
+	if err == nil {
+		return ""
+	}
+	var re *RemoteError
+	if errors.As(err, &re) {
+		return re.Type
+	}
+	var (
+		nr *NoResponders
+		to *MessagingTimeout
+		mt *HeartbeatTimeout
+	)
+	switch {
+	case errors.As(err, &nr):
+		return "NoResponders"
+	case errors.As(err, &mt):
+		return "HeartbeatTimeout"
+	case errors.As(err, &to):
+		return "MessagingTimeout"
+	}
+	if we := toWire(err); we != nil {
+		return strings.TrimPrefix(we.Type, "*")
+	}
+	return "Error"
+}

@@ -1,0 +1,544 @@
+package rpc
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"runtime"
+	"runtime/debug"
+	"sort"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/nats-io/nats.go"
+	"github.com/vmihailenco/msgpack/v5"
+)
+
+// DefaultWorkerPool is oslo.messaging's executor_thread_pool_size.
+const DefaultWorkerPool = 64
+
+// Server serves the endpoints of one service on NATS. It listens on
+// <topic> (queue group <topic>: one server of the topic gets each message),
+// on <topic>.<server> and on <topic>_fanout.
+type Server struct {
+	nc     *nats.Conn
+	target Target
+	opts   serverOptions
+
+	mu        sync.Mutex
+	endpoints map[string]*Endpoint
+	subs      []*nats.Subscription
+	started   bool
+	stopped   bool
+
+	sem      chan struct{} // bounded worker pool
+	inflight sync.WaitGroup
+	baseCtx  context.Context
+	cancel   context.CancelFunc
+	stats    *serverStats
+	ready    atomic.Bool
+}
+
+type serverOptions struct {
+	poolSize int
+	prefix   string
+	metrics  *Metrics
+	logger   *slog.Logger
+}
+
+// ServerOption configures NewServer.
+type ServerOption func(*serverOptions) error
+
+// WorkerPool sets the number of handlers that run at once (default 64). When
+// all are busy the server stops taking messages off NATS until one ends.
+func WorkerPool(n int) ServerOption {
+	return func(o *serverOptions) error {
+		if n < 1 {
+			return fmt.Errorf("rpc: worker pool size must be at least 1, got %d", n)
+		}
+		o.poolSize = n
+		return nil
+	}
+}
+
+// ServerSubjectPrefix puts the server's subjects under a prefix (see SubjectPrefix).
+func ServerSubjectPrefix(prefix string) ServerOption {
+	return func(o *serverOptions) error {
+		if err := validatePrefix(prefix); err != nil {
+			return err
+		}
+		o.prefix = prefix
+		return nil
+	}
+}
+
+// ServerMetrics records server-side metrics.
+func ServerMetrics(m *Metrics) ServerOption {
+	return func(o *serverOptions) error { o.metrics = m; return nil }
+}
+
+// ServerLogger sets the server's logger (default slog.Default()).
+func ServerLogger(l *slog.Logger) ServerOption {
+	return func(o *serverOptions) error { o.logger = l; return nil }
+}
+
+// NewServer returns a server for target.Topic and target.Server. Register
+// endpoints and handlers, then Start it.
+func NewServer(nc *nats.Conn, target Target, opts ...ServerOption) (*Server, error) {
+	if nc == nil {
+		return nil, errors.New("rpc: NewServer needs a NATS connection")
+	}
+	if err := target.validate(true); err != nil {
+		return nil, err
+	}
+	o := serverOptions{poolSize: DefaultWorkerPool}
+	for _, opt := range opts {
+		if err := opt(&o); err != nil {
+			return nil, err
+		}
+	}
+	if o.logger == nil {
+		o.logger = slog.Default()
+	}
+	o.logger = o.logger.With("topic", target.Topic, "server", target.Server)
+	ctx, cancel := context.WithCancel(context.Background())
+	return &Server{
+		nc: nc, target: target, opts: o,
+		endpoints: map[string]*Endpoint{},
+		sem:       make(chan struct{}, o.poolSize),
+		baseCtx:   ctx, cancel: cancel,
+		stats: newServerStats(),
+	}, nil
+}
+
+// Target returns the server's topic and name.
+func (s *Server) Target() Target { return s.target }
+
+// Endpoint returns the server's endpoint for namespace at version "X.Y",
+// creating it on first use. A server may have one endpoint per namespace.
+func (s *Server) Endpoint(namespace, version string) *Endpoint {
+	v, err := ParseVersion(version)
+	if err != nil {
+		panic(fmt.Sprintf("rpc: endpoint %q: %v", namespace, err))
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if ep, ok := s.endpoints[namespace]; ok {
+		if ep.version != v {
+			panic(fmt.Sprintf("rpc: endpoint %q already registered at version %s, not %s", namespace, ep.version, v))
+		}
+		return ep
+	}
+	ep := &Endpoint{server: s, Namespace: namespace, version: v, handlers: map[string]*handler{}}
+	s.endpoints[namespace] = ep
+	return ep
+}
+
+// Endpoint is a set of methods in one namespace at one version (an oslo
+// endpoint object with its target).
+type Endpoint struct {
+	server    *Server
+	Namespace string
+	version   APIVersion
+	mu        sync.RWMutex
+	handlers  map[string]*handler
+}
+
+// Version is the endpoint's "X.Y" version.
+func (ep *Endpoint) Version() string { return ep.version.String() }
+
+type handler struct {
+	spec MethodSpec
+	// at is the handler function's file:line, for the RPC map.
+	at string
+	fn func(ctx context.Context, args msgpack.RawMessage) (any, error)
+}
+
+// HandleCall registers fn as the handler of m on ep.
+func HandleCall[A, R any](ep *Endpoint, m CallMethod[A, R], fn func(context.Context, A) (R, error)) {
+	ep.register(m.Spec, funcLocation(fn), func(ctx context.Context, raw msgpack.RawMessage) (any, error) {
+		var args A
+		if err := decodeArgs(raw, &args, m.Spec.Name); err != nil {
+			return nil, err
+		}
+		return fn(ctx, args)
+	})
+}
+
+// HandleCast registers fn as the handler of m on ep.
+func HandleCast[A any](ep *Endpoint, m CastMethod[A], fn func(context.Context, A) error) {
+	ep.register(m.Spec, funcLocation(fn), func(ctx context.Context, raw msgpack.RawMessage) (any, error) {
+		var args A
+		if err := decodeArgs(raw, &args, m.Spec.Name); err != nil {
+			return nil, err
+		}
+		return nil, fn(ctx, args)
+	})
+}
+
+func decodeArgs(raw msgpack.RawMessage, into any, method string) error {
+	if err := msgpack.Unmarshal(raw, into); err != nil {
+		return &MalformedMessage{Reason: fmt.Sprintf("args of %s do not decode into %T: %v", method, into, err)}
+	}
+	return nil
+}
+
+func funcLocation(fn any) string {
+	pc := funcPC(fn)
+	if f := runtime.FuncForPC(pc); f != nil {
+		file, line := f.FileLine(pc)
+		return fmt.Sprintf("%s:%d", file, line)
+	}
+	return ""
+}
+
+func (ep *Endpoint) register(spec MethodSpec, at string, fn func(context.Context, msgpack.RawMessage) (any, error)) {
+	s := ep.server
+	switch {
+	case spec.Topic != s.target.Topic:
+		panic(fmt.Sprintf("rpc: method %s is of topic %q, registered on a %q server", spec.Name, spec.Topic, s.target.Topic))
+	case spec.Namespace != ep.Namespace:
+		panic(fmt.Sprintf("rpc: method %s is of namespace %q, registered on endpoint %q", spec.Name, spec.Namespace, ep.Namespace))
+	}
+	if v, _ := ParseVersion(spec.Version); !ep.version.compatible(v) {
+		panic(fmt.Sprintf("rpc: method %s is sent at %s, which endpoint %q at %s cannot serve", spec.Name, spec.Version, ep.Namespace, ep.version))
+	}
+	ep.mu.Lock()
+	defer ep.mu.Unlock()
+	if _, dup := ep.handlers[spec.Name]; dup {
+		panic(fmt.Sprintf("rpc: method %s registered twice on endpoint %q", spec.Name, ep.Namespace))
+	}
+	ep.handlers[spec.Name] = &handler{spec: spec, at: at, fn: fn}
+}
+
+// HandlerInfo describes a registered handler, for the RPC map and discovery.
+type HandlerInfo struct {
+	Spec MethodSpec
+	// EndpointVersion is the version of the endpoint serving it.
+	EndpointVersion string
+	// HandlerAt is the handler function's file:line.
+	HandlerAt string
+}
+
+// Handlers lists every registered handler, sorted by namespace and name.
+func (s *Server) Handlers() []HandlerInfo {
+	s.mu.Lock()
+	eps := make([]*Endpoint, 0, len(s.endpoints))
+	for _, ep := range s.endpoints {
+		eps = append(eps, ep)
+	}
+	s.mu.Unlock()
+	var out []HandlerInfo
+	for _, ep := range eps {
+		ep.mu.RLock()
+		for _, h := range ep.handlers {
+			out = append(out, HandlerInfo{Spec: h.spec, EndpointVersion: ep.version.String(), HandlerAt: h.at})
+		}
+		ep.mu.RUnlock()
+	}
+	sort.Slice(out, func(i, j int) bool {
+		if out[i].Spec.Namespace != out[j].Spec.Namespace {
+			return out[i].Spec.Namespace < out[j].Spec.Namespace
+		}
+		return out[i].Spec.Name < out[j].Spec.Name
+	})
+	return out
+}
+
+// Subjects returns the subjects the server listens on: any-server, its own
+// and fanout.
+func (s *Server) Subjects() (topic, server, fanout string) {
+	sub := subjects{s.opts.prefix}
+	return sub.topic(s.target.Topic), sub.server(s.target.Topic, s.target.Server), sub.fanout(s.target.Topic)
+}
+
+// Start subscribes and begins serving.
+func (s *Server) Start() error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.started {
+		return errors.New("rpc: server already started")
+	}
+	topicSubj, serverSubj, fanoutSubj := s.Subjects()
+	type subDef struct {
+		subject, queue, callType string
+	}
+	defs := []subDef{
+		{topicSubj, s.target.Topic, ""},
+		{serverSubj, "", ""},
+		{fanoutSubj, "", CallTypeFanout},
+	}
+	for _, d := range defs {
+		cb := s.receiver(d.callType)
+		var (
+			sub *nats.Subscription
+			err error
+		)
+		if d.queue != "" {
+			sub, err = s.nc.QueueSubscribe(d.subject, d.queue, cb)
+		} else {
+			sub, err = s.nc.Subscribe(d.subject, cb)
+		}
+		if err != nil {
+			for _, prev := range s.subs {
+				_ = prev.Unsubscribe()
+			}
+			s.subs = nil
+			return fmt.Errorf("rpc: subscribe %s: %w", d.subject, err)
+		}
+		s.subs = append(s.subs, sub)
+	}
+	if err := s.nc.Flush(); err != nil {
+		return fmt.Errorf("rpc: confirm subscriptions: %w", err)
+	}
+	s.watchSlowConsumers()
+	if m := s.opts.metrics; m != nil {
+		m.poolSize.WithLabelValues(s.target.Topic).Set(float64(s.opts.poolSize))
+	}
+	s.started = true
+	s.ready.Store(true)
+	s.opts.logger.Info("rpc server started", "subjects", []string{topicSubj, serverSubj, fanoutSubj}, "workers", s.opts.poolSize)
+	return nil
+}
+
+// Ready says whether the server is subscribed and its connection is up.
+func (s *Server) Ready() bool { return s.ready.Load() && s.nc.IsConnected() }
+
+// watchSlowConsumers counts slow-consumer events on the server's
+// subscriptions, keeping any error handler already set on the connection.
+func (s *Server) watchSlowConsumers() {
+	prev := s.nc.ErrorHandler()
+	mine := map[*nats.Subscription]bool{}
+	for _, sub := range s.subs {
+		mine[sub] = true
+	}
+	s.nc.SetErrorHandler(func(nc *nats.Conn, sub *nats.Subscription, err error) {
+		if sub != nil && mine[sub] && errors.Is(err, nats.ErrSlowConsumer) {
+			dropped, _ := sub.Dropped()
+			s.opts.logger.Warn("slow consumer: NATS dropped requests for this server", "subject", sub.Subject, "dropped_total", dropped)
+			if m := s.opts.metrics; m != nil {
+				m.slowConsumers.WithLabelValues(s.target.Topic).Inc()
+			}
+		}
+		if prev != nil {
+			prev(nc, sub, err)
+		}
+	})
+}
+
+// receiver returns the subscription callback. It blocks while the worker
+// pool is full: that is the back-pressure, NATS buffers the rest.
+func (s *Server) receiver(callType string) nats.MsgHandler {
+	return func(m *nats.Msg) {
+		s.sem <- struct{}{}
+		s.inflight.Add(1)
+		if mt := s.opts.metrics; mt != nil {
+			mt.poolBusy.WithLabelValues(s.target.Topic).Inc()
+		}
+		go func() {
+			defer func() {
+				if mt := s.opts.metrics; mt != nil {
+					mt.poolBusy.WithLabelValues(s.target.Topic).Dec()
+				}
+				<-s.sem
+				s.inflight.Done()
+			}()
+			s.serve(m, callType)
+		}()
+	}
+}
+
+// serve runs one request to the end: decode, dispatch, reply.
+func (s *Server) serve(m *nats.Msg, callType string) {
+	received := time.Now()
+	req, err := DecodeRequest(m.Data)
+	if err != nil {
+		if mt := s.opts.metrics; mt != nil {
+			mt.malformed.WithLabelValues(s.target.Topic).Inc()
+		}
+		s.opts.logger.Warn("malformed message", "subject", m.Subject, "bytes", len(m.Data), "error", err,
+			"request_id", m.Header.Get(HeaderRequestID))
+		s.reply(m, &Reply{Kind: ReplyError, Error: toWire(err)})
+		return
+	}
+	if callType == "" {
+		callType = CallTypeCast
+		if m.Reply != "" {
+			callType = CallTypeCall
+		}
+	}
+	ctx := WithRequestContext(s.baseCtx, req.Context)
+	if tp := m.Header.Get(HeaderTraceParent); tp != "" {
+		ctx = WithTraceParent(ctx, tp)
+	}
+	if req.TimeoutMS > 0 {
+		var cancel context.CancelFunc
+		ctx, cancel = context.WithDeadline(ctx, received.Add(time.Duration(req.TimeoutMS)*time.Millisecond))
+		defer cancel()
+	}
+	log := Logger(ctx, s.opts.logger).With("method", req.Method, "call_type", callType)
+	inv := s.opts.metrics.begin("server", s.target.Topic, req.Method, callType, req.Namespace, req.Version, s.target.Server)
+
+	if req.MonitorMS > 0 && m.Reply != "" {
+		stop := s.heartbeat(m.Reply, time.Duration(req.MonitorMS)*time.Millisecond/2)
+		defer stop()
+	}
+	result, err := s.dispatch(ctx, req, log)
+	elapsed := time.Since(received)
+	inv.finish(elapsed.Seconds(), err)
+	s.stats.record(req.Method, elapsed, err)
+	if err != nil {
+		if m.Reply == "" {
+			log.Error("cast handler failed", "error", err)
+		} else {
+			log.Info("call returned an error", "error", err)
+		}
+		s.reply(m, &Reply{Kind: ReplyError, Error: toWire(err)})
+		return
+	}
+	if m.Reply == "" {
+		return
+	}
+	raw, err := msgpack.Marshal(result)
+	if err != nil {
+		log.Error("reply does not encode", "error", err)
+		s.reply(m, &Reply{Kind: ReplyError, Error: toWire(&MalformedMessage{Reason: fmt.Sprintf("reply of %s (%T) does not encode: %v", req.Method, result, err)})})
+		return
+	}
+	s.reply(m, &Reply{Kind: ReplyResult, Result: raw})
+}
+
+// dispatch finds the handler as oslo's dispatcher does (namespace, then a
+// compatible version, then the method) and runs it, turning a panic into an
+// error so the server keeps serving.
+func (s *Server) dispatch(ctx context.Context, req *Request, log *slog.Logger) (result any, err error) {
+	s.mu.Lock()
+	ep, ok := s.endpoints[req.Namespace]
+	s.mu.Unlock()
+	if !ok {
+		return nil, &NoSuchNamespace{Namespace: req.Namespace}
+	}
+	v, _ := ParseVersion(req.Version) // checked by DecodeRequest
+	if !ep.version.compatible(v) {
+		return nil, &UnsupportedVersion{Version: req.Version, Method: req.Method,
+			Reason: fmt.Sprintf("endpoint %q implements %s", req.Namespace, ep.version)}
+	}
+	ep.mu.RLock()
+	h, ok := ep.handlers[req.Method]
+	ep.mu.RUnlock()
+	if !ok {
+		return nil, &NoSuchMethod{Method: req.Method}
+	}
+	defer func() {
+		if p := recover(); p != nil {
+			log.Error("handler panicked", "panic", p, "stack", string(debug.Stack()))
+			err = &HandlerPanic{Method: req.Method, Value: fmt.Sprint(p)}
+		}
+	}()
+	return h.fn(ctx, req.Args)
+}
+
+// HandlerPanic is what the caller gets when the handler panicked.
+type HandlerPanic struct {
+	Method string `msgpack:"method"`
+	Value  string `msgpack:"value"`
+}
+
+func (e *HandlerPanic) Error() string {
+	return fmt.Sprintf("handler of %s panicked: %s", e.Method, e.Value)
+}
+
+func init() { RegisterError[*HandlerPanic]("HandlerPanic") }
+
+func (s *Server) reply(m *nats.Msg, rep *Reply) {
+	if m.Reply == "" {
+		return
+	}
+	body := encodeReply(rep)
+	if max := s.nc.MaxPayload(); max > 0 && int64(len(body)) > max {
+		body = encodeReply(&Reply{Kind: ReplyError, Error: toWire(&MalformedMessage{
+			Reason: fmt.Sprintf("reply of %d bytes exceeds the NATS max_payload of %d bytes", len(body), max)})})
+	}
+	if err := s.nc.Publish(m.Reply, body); err != nil {
+		s.opts.logger.Error("reply not sent", "reply_subject", m.Reply, "error", err, "request_id", m.Header.Get(HeaderRequestID))
+	}
+}
+
+// heartbeat sends heartbeats to reply every interval until stop is called.
+func (s *Server) heartbeat(reply string, interval time.Duration) (stop func()) {
+	if interval <= 0 {
+		interval = time.Millisecond
+	}
+	done := make(chan struct{})
+	finished := make(chan struct{})
+	go func() {
+		defer close(finished)
+		t := time.NewTicker(interval)
+		defer t.Stop()
+		for {
+			select {
+			case <-done:
+				return
+			case <-t.C:
+				_ = s.nc.Publish(reply, heartbeatBody)
+			}
+		}
+	}()
+	return func() { close(done); <-finished }
+}
+
+// Stop stops taking new requests, lets in-flight handlers finish and
+// delivers their replies, then returns. When ctx ends first, handlers'
+// contexts are cancelled and Stop returns ctx's error.
+func (s *Server) Stop(ctx context.Context) error {
+	s.mu.Lock()
+	if s.stopped || !s.started {
+		s.stopped = true
+		s.mu.Unlock()
+		return nil
+	}
+	s.stopped = true
+	subs := s.subs
+	s.mu.Unlock()
+	s.ready.Store(false)
+
+	// Drain: no new messages, but those NATS already delivered to us are
+	// still served, so no caller that reached this server is left waiting.
+	var closed []<-chan nats.SubStatus
+	for _, sub := range subs {
+		closed = append(closed, sub.StatusChanged(nats.SubscriptionClosed))
+		if err := sub.Drain(); err != nil {
+			_ = sub.Unsubscribe()
+		}
+	}
+	allDone := make(chan struct{})
+	go func() {
+		for i, c := range closed {
+			if subs[i].IsValid() {
+				<-c
+			}
+		}
+		s.inflight.Wait()
+		close(allDone)
+	}()
+	select {
+	case <-allDone:
+		s.cancel()
+		flushCtx := ctx
+		if _, ok := ctx.Deadline(); !ok {
+			var cancel context.CancelFunc
+			flushCtx, cancel = context.WithTimeout(ctx, 10*time.Second)
+			defer cancel()
+		}
+		if err := s.nc.FlushWithContext(flushCtx); err != nil && !errors.Is(err, nats.ErrConnectionClosed) {
+			return fmt.Errorf("rpc: flush replies on stop: %w", err)
+		}
+		s.opts.logger.Info("rpc server stopped")
+		return nil
+	case <-ctx.Done():
+		s.cancel()
+		return fmt.Errorf("rpc: stop of %s.%s: handlers still running: %w", s.target.Topic, s.target.Server, ctx.Err())
+	}
+}
