@@ -1,0 +1,130 @@
+package rpc
+
+import (
+	"errors"
+	"testing"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/testutil"
+	dto "github.com/prometheus/client_model/go"
+)
+
+func TestMetricsCountWhatWasSent(t *testing.T) {
+	_, nc := env(t)
+	reg := newRegistry()
+	m := NewMetrics(reg)
+	ts := startService(t, nc, "host-a", ServerMetrics(m))
+	c := newTestClient(t, nc, WithMetrics(m))
+
+	const okCalls, errCalls, casts = 5, 2, 3
+	for i := 0; i < okCalls; i++ {
+		if _, err := mEcho.Invoke(t.Context(), c, echoArgs{}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	for i := 0; i < errCalls; i++ {
+		if _, err := mFail.Invoke(t.Context(), c, echoArgs{Text: "notfound"}); err == nil {
+			t.Fatal("fail succeeded")
+		}
+	}
+	for i := 0; i < casts; i++ {
+		if err := mNotify.Cast(t.Context(), c, echoArgs{}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	for i := 0; i < casts; i++ {
+		<-ts.casts // the server handled them; its metrics are recorded right after
+	}
+	// a no-responders call is counted with its exception
+	_, err := mEcho.Invoke(t.Context(), c.MustPrepare(ToServer("ghost")), echoArgs{})
+	if !errors.Is(err, ErrNoResponders) {
+		t.Fatal(err)
+	}
+
+	echo := []string{"svc", "echo", "call", "", "1.0"}
+	fail := []string{"svc", "fail", "call", "", "1.0"}
+	notify := []string{"svc", "notify", "cast", "", "1.0"}
+	client := m.side["client"]
+	server := m.side["server"]
+	checks := []struct {
+		name string
+		got  float64
+		want float64
+	}{
+		{"client start echo", testutil.ToFloat64(client.start.WithLabelValues(echo...)), okCalls + 1},
+		{"client end echo ok", testutil.ToFloat64(client.end.WithLabelValues(append(echo, "")...)), okCalls},
+		{"client end echo NoResponders", testutil.ToFloat64(client.end.WithLabelValues(append(echo, "NoResponders")...)), 1},
+		{"client exceptions fail", testutil.ToFloat64(client.exceptions.WithLabelValues(append(fail, "InstanceNotFound")...)), errCalls},
+		{"client start cast", testutil.ToFloat64(client.start.WithLabelValues(notify...)), casts},
+		{"client in flight", testutil.ToFloat64(client.inFlight.WithLabelValues(echo...)), 0},
+		{"server start echo", testutil.ToFloat64(server.start.WithLabelValues(echo...)), okCalls},
+		{"server exceptions fail", testutil.ToFloat64(server.exceptions.WithLabelValues(append(fail, "InstanceNotFound")...)), errCalls},
+		{"server end cast", testutil.ToFloat64(server.end.WithLabelValues(append(notify, "")...)), casts},
+		{"pool size", testutil.ToFloat64(m.poolSize.WithLabelValues("svc")), DefaultWorkerPool},
+	}
+	for _, ck := range checks {
+		if ck.got != ck.want {
+			t.Errorf("%s = %v, want %v", ck.name, ck.got, ck.want)
+		}
+	}
+	if n := histogramCount(t, reg, "novanats_rpc_client_processing_seconds", "echo"); n != okCalls+1 {
+		t.Errorf("client histogram count for echo = %d, want %d", n, okCalls+1)
+	}
+	if n := histogramCount(t, reg, "novanats_rpc_server_processing_seconds", "fail"); n != errCalls {
+		t.Errorf("server histogram count for fail = %d, want %d", n, errCalls)
+	}
+	// the server side finishes its bookkeeping after the reply is sent
+	waitFor(t, func() bool {
+		return testutil.ToFloat64(server.inFlight.WithLabelValues(echo...)) == 0
+	})
+}
+
+func TestMetricsServerLabelIsOptIn(t *testing.T) {
+	_, nc := env(t)
+	reg := newRegistry()
+	m := NewMetrics(reg, MetricsWithServerLabel())
+	startService(t, nc, "host-a", ServerMetrics(m))
+	c := newTestClient(t, nc, WithMetrics(m))
+	if _, err := mEcho.Invoke(t.Context(), c.MustPrepare(ToServer("host-a")), echoArgs{}); err != nil {
+		t.Fatal(err)
+	}
+	if got := testutil.ToFloat64(m.side["client"].start.WithLabelValues("svc", "echo", "call", "", "1.0", "host-a")); got != 1 {
+		t.Fatalf("per-server series = %v, want 1", got)
+	}
+	// A second NewMetrics on the same registry reuses the collectors.
+	m2 := NewMetrics(reg, MetricsWithServerLabel())
+	if m2.side["client"].start != m.side["client"].start {
+		t.Fatal("second NewMetrics did not reuse the registered collectors")
+	}
+}
+
+func histogramCount(t *testing.T, reg *prometheus.Registry, name, method string) uint64 {
+	t.Helper()
+	mfs, err := reg.Gather()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, mf := range mfs {
+		if mf.GetName() != name {
+			continue
+		}
+		for _, metric := range mf.GetMetric() {
+			if labelValue(metric, "method") == method {
+				return metric.GetHistogram().GetSampleCount()
+			}
+		}
+	}
+	return 0
+}
+
+func labelValue(m *dto.Metric, name string) string {
+	for _, l := range m.GetLabel() {
+		if l.GetName() == name {
+			return l.GetValue()
+		}
+	}
+	return ""
+}
+
+var _ = time.Second
