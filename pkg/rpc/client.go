@@ -245,13 +245,16 @@ func (c *Client) invoke(ctx context.Context, kind, namespace, method, version st
 	if err != nil {
 		return err
 	}
-	msg := &nats.Msg{Subject: subject, Data: body, Header: nats.Header{}}
-	msg.Header.Set(HeaderRequestID, rc.RequestID)
-	msg.Header.Set(HeaderTraceParent, newTraceParent(TraceParentFrom(ctx)))
-	msg.Header.Set(HeaderMethod, method)
-	if c.opts.caller != "" {
-		msg.Header.Set(HeaderCaller, c.opts.caller)
+	// The header keys are written as constants in canonical form, so no
+	// canonicalisation runs per message.
+	hdr2 := nats.Header{
+		HeaderRequestID:   {rc.RequestID},
+		HeaderTraceParent: {newTraceParent(TraceParentFrom(ctx))},
 	}
+	if c.opts.caller != "" {
+		hdr2[HeaderCaller] = []string{c.opts.caller}
+	}
+	msg := &nats.Msg{Subject: subject, Data: body, Header: hdr2}
 	if max := c.conn.nc.MaxPayload(); max > 0 && int64(len(body)) > max {
 		return fmt.Errorf("rpc: %s on %s: message of %d bytes exceeds the NATS max_payload of %d bytes", method, subject, len(body), max)
 	}

@@ -19,6 +19,12 @@ type RequestContext struct {
 	Timestamp       time.Time `msgpack:"timestamp"`
 }
 
+func init() {
+	// Request ids are made per message; the pool reads randomness in
+	// batches instead of one getrandom per uuid.
+	uuid.EnableRandPool()
+}
+
 // NewRequestID returns a request id in nova's form, "req-<uuid>".
 func NewRequestID() string { return "req-" + uuid.NewString() }
 
@@ -28,19 +34,33 @@ func NewRequestContext() RequestContext {
 	return RequestContext{RequestID: NewRequestID(), IsAdmin: true, Timestamp: time.Now().UTC()}
 }
 
-type requestContextKey struct{}
-type traceParentKey struct{}
+// callKey holds the request context and trace parent together, so a
+// handler's context costs one allocation, not two.
+type callKey struct{}
+
+type callInfo struct {
+	rc          RequestContext
+	hasRC       bool
+	traceParent string
+}
+
+func callInfoFrom(ctx context.Context) callInfo {
+	ci, _ := ctx.Value(callKey{}).(callInfo)
+	return ci
+}
 
 // WithRequestContext returns ctx carrying rc; calls made with it send rc.
 func WithRequestContext(ctx context.Context, rc RequestContext) context.Context {
-	return context.WithValue(ctx, requestContextKey{}, rc)
+	ci := callInfoFrom(ctx)
+	ci.rc, ci.hasRC = rc, true
+	return context.WithValue(ctx, callKey{}, ci)
 }
 
 // RequestContextFrom returns the request context carried by ctx. In a
 // handler it is the caller's context.
 func RequestContextFrom(ctx context.Context) (RequestContext, bool) {
-	rc, ok := ctx.Value(requestContextKey{}).(RequestContext)
-	return rc, ok
+	ci := callInfoFrom(ctx)
+	return ci.rc, ci.hasRC
 }
 
 // EnsureRequestContext returns ctx with a request context, adding a new one
@@ -55,13 +75,18 @@ func EnsureRequestContext(ctx context.Context) (context.Context, RequestContext)
 
 // WithTraceParent returns ctx carrying a W3C traceparent to propagate.
 func WithTraceParent(ctx context.Context, tp string) context.Context {
-	return context.WithValue(ctx, traceParentKey{}, tp)
+	ci := callInfoFrom(ctx)
+	ci.traceParent = tp
+	return context.WithValue(ctx, callKey{}, ci)
 }
 
 // TraceParentFrom returns the traceparent carried by ctx, if any.
-func TraceParentFrom(ctx context.Context) string {
-	tp, _ := ctx.Value(traceParentKey{}).(string)
-	return tp
+func TraceParentFrom(ctx context.Context) string { return callInfoFrom(ctx).traceParent }
+
+// handlerContext is the context a handler runs with: the caller's request
+// context and trace parent in one value.
+func handlerContext(parent context.Context, rc RequestContext, traceParent string) context.Context {
+	return context.WithValue(parent, callKey{}, callInfo{rc: rc, hasRC: true, traceParent: traceParent})
 }
 
 // Logger returns logger with the request id (and global request id) of ctx,

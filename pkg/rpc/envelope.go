@@ -2,9 +2,9 @@ package rpc
 
 import (
 	"bytes"
-	"crypto/rand"
 	"encoding/hex"
 	"fmt"
+	"math/rand/v2"
 	"strings"
 
 	"github.com/vmihailenco/msgpack/v5"
@@ -15,12 +15,13 @@ import (
 // than guessing at their meaning (oslo.messaging's "oslo.version").
 const EnvelopeVersion = 1
 
-// NATS headers: they let tools (rpc tap, nats sub) see who sent what
-// without decoding the body. The request id header keeps nova's HTTP name.
+// NATS headers: they let tools (rpc tap, nats sub, a NATS trace) follow a
+// request without decoding the body. The request id header keeps nova's
+// HTTP name. They are few on purpose: every header costs parsing in the
+// client library and the NATS server on every message.
 const (
 	HeaderRequestID   = "X-Openstack-Request-Id"
 	HeaderTraceParent = "traceparent"
-	HeaderMethod      = "Novanats-Method"
 	HeaderCaller      = "Novanats-Caller"
 )
 
@@ -48,13 +49,6 @@ type RequestHeader struct {
 	TimeoutMS int64 `msgpack:"timeout_ms,omitempty"`
 }
 
-// outgoingRequest encodes to the same bytes as Request, with the args
-// encoded in place instead of being encoded first and copied.
-type outgoingRequest struct {
-	RequestHeader `msgpack:",inline"`
-	Args          any `msgpack:"args"`
-}
-
 // ReplyKind tells a result from an error or a heartbeat.
 type ReplyKind string
 
@@ -80,23 +74,10 @@ type WireError struct {
 	Fields  msgpack.RawMessage `msgpack:"fields,omitempty"`
 }
 
-// encodeRequest writes the envelope of a request with its args.
-func encodeRequest(h *RequestHeader, args any) ([]byte, error) {
-	var buf bytes.Buffer
-	buf.Grow(256)
-	enc := msgpack.GetEncoder()
-	defer msgpack.PutEncoder(enc)
-	enc.Reset(&buf)
-	if err := enc.Encode(outgoingRequest{RequestHeader: *h, Args: args}); err != nil {
-		return nil, fmt.Errorf("rpc: encode args of %s (%T): %w", h.Method, args, err)
-	}
-	return buf.Bytes(), nil
-}
-
 // DecodeRequest parses a request body, checking the envelope version.
 func DecodeRequest(data []byte) (*Request, error) {
-	var req Request
-	if err := msgpack.Unmarshal(data, &req); err != nil {
+	req, err := decodeRequestEnvelope(data)
+	if err != nil {
 		return nil, &MalformedMessage{Reason: "request is not a msgpack envelope: " + err.Error()}
 	}
 	if req.Envelope != EnvelopeVersion {
@@ -108,13 +89,13 @@ func DecodeRequest(data []byte) (*Request, error) {
 	if _, err := ParseVersion(req.Version); err != nil {
 		return nil, &MalformedMessage{Reason: fmt.Sprintf("request version %q is not of the form X.Y", req.Version)}
 	}
-	return &req, nil
+	return req, nil
 }
 
 // DecodeReply parses a reply body, checking the envelope version.
 func DecodeReply(data []byte) (*Reply, error) {
-	var rep Reply
-	if err := msgpack.Unmarshal(data, &rep); err != nil {
+	rep, err := decodeReplyEnvelope(data)
+	if err != nil {
 		return nil, &MalformedMessage{Reason: "reply is not a msgpack envelope: " + err.Error()}
 	}
 	if rep.Envelope != EnvelopeVersion {
@@ -129,7 +110,7 @@ func DecodeReply(data []byte) (*Reply, error) {
 	default:
 		return nil, &MalformedMessage{Reason: fmt.Sprintf("reply kind %q is unknown", rep.Kind)}
 	}
-	return &rep, nil
+	return rep, nil
 }
 
 func encodeReply(rep *Reply) []byte {
@@ -145,19 +126,55 @@ func encodeReply(rep *Reply) []byte {
 	return b
 }
 
+// outgoingResult encodes to the same bytes as a result Reply, with the
+// result encoded in place.
+type outgoingResult struct {
+	Envelope int       `msgpack:"envelope"`
+	Kind     ReplyKind `msgpack:"kind"`
+	Result   any       `msgpack:"result"`
+}
+
+func encodeResult(result any) ([]byte, error) {
+	buf := bufPool.Get().(*bytes.Buffer)
+	defer bufPool.Put(buf)
+	buf.Reset()
+	enc := msgpack.GetEncoder()
+	defer msgpack.PutEncoder(enc)
+	enc.Reset(buf)
+	if err := enc.Encode(outgoingResult{Envelope: EnvelopeVersion, Kind: ReplyResult, Result: result}); err != nil {
+		return nil, err
+	}
+	return bytes.Clone(buf.Bytes()), nil
+}
+
 // heartbeatBody is constant: heartbeats carry nothing but their kind.
 var heartbeatBody = encodeReply(&Reply{Kind: ReplyHeartbeat})
 
-// newTraceParent continues the trace of parent (a W3C traceparent) with a new
-// span, or starts a new trace when parent is empty or malformed.
+// newTraceParent continues the trace of parent (a W3C traceparent,
+// "00-<trace id>-<span id>-<flags>") with a new span, or starts a new trace
+// when parent is empty or malformed. Ids need to be unique, not secret, so
+// they come from the fast per-goroutine generator of math/rand/v2.
 func newTraceParent(parent string) string {
-	var span [8]byte
-	_, _ = rand.Read(span[:])
-	parts := strings.Split(parent, "-")
-	if len(parts) == 4 && len(parts[1]) == 32 {
-		return "00-" + parts[1] + "-" + hex.EncodeToString(span[:]) + "-" + parts[3]
+	var b [55]byte
+	copy(b[:], "00-")
+	if len(parent) == 55 && strings.HasPrefix(parent, "00-") && parent[35] == '-' && parent[52] == '-' {
+		copy(b[3:35], parent[3:35])
+		copy(b[52:], parent[52:])
+	} else {
+		putHex64(b[3:19], rand.Uint64())
+		putHex64(b[19:35], rand.Uint64()|1) // an all-zero trace id is invalid
+		copy(b[52:], "-00")                 // not sampled: nothing records this trace, and NATS skips parsing for unsampled ones
 	}
-	var trace [16]byte
-	_, _ = rand.Read(trace[:])
-	return "00-" + hex.EncodeToString(trace[:]) + "-" + hex.EncodeToString(span[:]) + "-01"
+	b[35] = '-'
+	putHex64(b[36:52], rand.Uint64()|1)
+	return string(b[:])
+}
+
+func putHex64(dst []byte, v uint64) {
+	var raw [8]byte
+	for i := 7; i >= 0; i-- {
+		raw[i] = byte(v)
+		v >>= 8
+	}
+	hex.Encode(dst, raw[:])
 }

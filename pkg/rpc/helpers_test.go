@@ -2,6 +2,7 @@ package rpc
 
 import (
 	"context"
+	"log/slog"
 	"sync"
 	"testing"
 	"time"
@@ -126,3 +127,5 @@ func env(t *testing.T, opts ...rpctest.Option) (*rpctest.Server, *nats.Conn) {
 }
 
 func newRegistry() *prometheus.Registry { return prometheus.NewRegistry() }
+
+func discardLogger() *slog.Logger { return slog.New(slog.DiscardHandler) }

@@ -27,14 +27,20 @@ type Server struct {
 	target Target
 	opts   serverOptions
 
-	mu        sync.Mutex
+	mu        sync.RWMutex
 	endpoints map[string]*Endpoint
 	subs      []*nats.Subscription
 	started   bool
 	stopped   bool
 
-	sem      chan struct{} // bounded worker pool
-	inflight sync.WaitGroup
+	// queue receives every message of the three subscriptions straight from
+	// the NATS reader; poolSize workers take from it. When all workers are
+	// busy messages wait here, and once it is full NATS drops them and
+	// reports a slow consumer (counted, logged, never fatal).
+	queue    chan *nats.Msg
+	draining chan struct{} // closed by Stop: workers empty the queue and exit
+	workers  sync.WaitGroup
+	fanout   string // the fanout subject, to tell fanout casts apart
 	baseCtx  context.Context
 	cancel   context.CancelFunc
 	stats    *serverStats
@@ -43,6 +49,7 @@ type Server struct {
 
 type serverOptions struct {
 	poolSize int
+	queueLen int
 	prefix   string
 	metrics  *Metrics
 	logger   *slog.Logger
@@ -59,6 +66,18 @@ func WorkerPool(n int) ServerOption {
 			return fmt.Errorf("rpc: worker pool size must be at least 1, got %d", n)
 		}
 		o.poolSize = n
+		return nil
+	}
+}
+
+// QueueLength sets how many received messages may wait for a free worker
+// (default 65536) before NATS drops messages as a slow consumer.
+func QueueLength(n int) ServerOption {
+	return func(o *serverOptions) error {
+		if n < 1 {
+			return fmt.Errorf("rpc: queue length must be at least 1, got %d", n)
+		}
+		o.queueLen = n
 		return nil
 	}
 }
@@ -93,7 +112,7 @@ func NewServer(nc *nats.Conn, target Target, opts ...ServerOption) (*Server, err
 	if err := target.validate(true); err != nil {
 		return nil, err
 	}
-	o := serverOptions{poolSize: DefaultWorkerPool}
+	o := serverOptions{poolSize: DefaultWorkerPool, queueLen: 1 << 16}
 	for _, opt := range opts {
 		if err := opt(&o); err != nil {
 			return nil, err
@@ -107,7 +126,8 @@ func NewServer(nc *nats.Conn, target Target, opts ...ServerOption) (*Server, err
 	return &Server{
 		nc: nc, target: target, opts: o,
 		endpoints: map[string]*Endpoint{},
-		sem:       make(chan struct{}, o.poolSize),
+		queue:     make(chan *nats.Msg, o.queueLen),
+		draining:  make(chan struct{}),
 		baseCtx:   ctx, cancel: cancel,
 		stats: newServerStats(),
 	}, nil
@@ -262,31 +282,20 @@ func (s *Server) Start() error {
 		return errors.New("rpc: server already started")
 	}
 	topicSubj, serverSubj, fanoutSubj := s.Subjects()
-	type subDef struct {
-		subject, queue, callType string
+	s.fanout = fanoutSubj
+	subscribe := []func() (*nats.Subscription, error){
+		func() (*nats.Subscription, error) { return s.nc.ChanQueueSubscribe(topicSubj, s.target.Topic, s.queue) },
+		func() (*nats.Subscription, error) { return s.nc.ChanSubscribe(serverSubj, s.queue) },
+		func() (*nats.Subscription, error) { return s.nc.ChanSubscribe(fanoutSubj, s.queue) },
 	}
-	defs := []subDef{
-		{topicSubj, s.target.Topic, ""},
-		{serverSubj, "", ""},
-		{fanoutSubj, "", CallTypeFanout},
-	}
-	for _, d := range defs {
-		cb := s.receiver(d.callType)
-		var (
-			sub *nats.Subscription
-			err error
-		)
-		if d.queue != "" {
-			sub, err = s.nc.QueueSubscribe(d.subject, d.queue, cb)
-		} else {
-			sub, err = s.nc.Subscribe(d.subject, cb)
-		}
+	for _, sub := range subscribe {
+		sub, err := sub()
 		if err != nil {
 			for _, prev := range s.subs {
 				_ = prev.Unsubscribe()
 			}
 			s.subs = nil
-			return fmt.Errorf("rpc: subscribe %s: %w", d.subject, err)
+			return fmt.Errorf("rpc: subscribe %s.%s: %w", s.target.Topic, s.target.Server, err)
 		}
 		s.subs = append(s.subs, sub)
 	}
@@ -296,6 +305,10 @@ func (s *Server) Start() error {
 	s.watchSlowConsumers()
 	if m := s.opts.metrics; m != nil {
 		m.poolSize.WithLabelValues(s.target.Topic).Set(float64(s.opts.poolSize))
+	}
+	for i := 0; i < s.opts.poolSize; i++ {
+		s.workers.Add(1)
+		go s.work()
 	}
 	s.started = true
 	s.ready.Store(true)
@@ -328,26 +341,41 @@ func (s *Server) watchSlowConsumers() {
 	})
 }
 
-// receiver returns the subscription callback. It blocks while the worker
-// pool is full: that is the back-pressure, NATS buffers the rest.
-func (s *Server) receiver(callType string) nats.MsgHandler {
-	return func(m *nats.Msg) {
-		s.sem <- struct{}{}
-		s.inflight.Add(1)
-		if mt := s.opts.metrics; mt != nil {
-			mt.poolBusy.WithLabelValues(s.target.Topic).Inc()
-		}
-		go func() {
-			defer func() {
-				if mt := s.opts.metrics; mt != nil {
-					mt.poolBusy.WithLabelValues(s.target.Topic).Dec()
+// work is one worker of the pool: it serves messages until Stop, then
+// serves what is left in the queue and exits.
+func (s *Server) work() {
+	defer s.workers.Done()
+	for {
+		select {
+		case m := <-s.queue:
+			s.serveCounted(m)
+		case <-s.draining:
+			for {
+				select {
+				case m := <-s.queue:
+					s.serveCounted(m)
+				default:
+					return
 				}
-				<-s.sem
-				s.inflight.Done()
-			}()
-			s.serve(m, callType)
-		}()
+			}
+		}
 	}
+}
+
+func (s *Server) serveCounted(m *nats.Msg) {
+	mt := s.opts.metrics
+	if mt != nil {
+		mt.poolBusy.WithLabelValues(s.target.Topic).Inc()
+		defer mt.poolBusy.WithLabelValues(s.target.Topic).Dec()
+	}
+	callType := CallTypeCast
+	switch {
+	case m.Subject == s.fanout:
+		callType = CallTypeFanout
+	case m.Reply != "":
+		callType = CallTypeCall
+	}
+	s.serve(m, callType)
 }
 
 // serve runs one request to the end: decode, dispatch, reply.
@@ -363,22 +391,16 @@ func (s *Server) serve(m *nats.Msg, callType string) {
 		s.reply(m, &Reply{Kind: ReplyError, Error: toWire(err)})
 		return
 	}
-	if callType == "" {
-		callType = CallTypeCast
-		if m.Reply != "" {
-			callType = CallTypeCall
-		}
-	}
-	ctx := WithRequestContext(s.baseCtx, req.Context)
-	if tp := m.Header.Get(HeaderTraceParent); tp != "" {
-		ctx = WithTraceParent(ctx, tp)
-	}
+	ctx := handlerContext(s.baseCtx, req.Context, m.Header.Get(HeaderTraceParent))
 	if req.TimeoutMS > 0 {
 		var cancel context.CancelFunc
 		ctx, cancel = context.WithDeadline(ctx, received.Add(time.Duration(req.TimeoutMS)*time.Millisecond))
 		defer cancel()
 	}
-	log := Logger(ctx, s.opts.logger).With("method", req.Method, "call_type", callType)
+	// Built only when something is logged: most requests log nothing.
+	log := func() *slog.Logger {
+		return Logger(ctx, s.opts.logger).With("method", req.Method, "call_type", callType)
+	}
 	inv := s.opts.metrics.begin("server", s.target.Topic, req.Method, callType, req.Namespace, req.Version, s.target.Server)
 
 	if req.MonitorMS > 0 && m.Reply != "" {
@@ -391,9 +413,9 @@ func (s *Server) serve(m *nats.Msg, callType string) {
 	s.stats.record(req.Method, elapsed, err)
 	if err != nil {
 		if m.Reply == "" {
-			log.Error("cast handler failed", "error", err)
+			log().Error("cast handler failed", "error", err)
 		} else {
-			log.Info("call returned an error", "error", err)
+			log().Info("call returned an error", "error", err)
 		}
 		s.reply(m, &Reply{Kind: ReplyError, Error: toWire(err)})
 		return
@@ -401,22 +423,22 @@ func (s *Server) serve(m *nats.Msg, callType string) {
 	if m.Reply == "" {
 		return
 	}
-	raw, err := msgpack.Marshal(result)
+	body, err := encodeResult(result)
 	if err != nil {
-		log.Error("reply does not encode", "error", err)
+		log().Error("reply does not encode", "error", err)
 		s.reply(m, &Reply{Kind: ReplyError, Error: toWire(&MalformedMessage{Reason: fmt.Sprintf("reply of %s (%T) does not encode: %v", req.Method, result, err)})})
 		return
 	}
-	s.reply(m, &Reply{Kind: ReplyResult, Result: raw})
+	s.send(m, body)
 }
 
 // dispatch finds the handler as oslo's dispatcher does (namespace, then a
 // compatible version, then the method) and runs it, turning a panic into an
 // error so the server keeps serving.
-func (s *Server) dispatch(ctx context.Context, req *Request, log *slog.Logger) (result any, err error) {
-	s.mu.Lock()
+func (s *Server) dispatch(ctx context.Context, req *Request, log func() *slog.Logger) (result any, err error) {
+	s.mu.RLock()
 	ep, ok := s.endpoints[req.Namespace]
-	s.mu.Unlock()
+	s.mu.RUnlock()
 	if !ok {
 		return nil, &NoSuchNamespace{Namespace: req.Namespace}
 	}
@@ -433,7 +455,7 @@ func (s *Server) dispatch(ctx context.Context, req *Request, log *slog.Logger) (
 	}
 	defer func() {
 		if p := recover(); p != nil {
-			log.Error("handler panicked", "panic", p, "stack", string(debug.Stack()))
+			log().Error("handler panicked", "panic", p, "stack", string(debug.Stack()))
 			err = &HandlerPanic{Method: req.Method, Value: fmt.Sprint(p)}
 		}
 	}()
@@ -456,7 +478,11 @@ func (s *Server) reply(m *nats.Msg, rep *Reply) {
 	if m.Reply == "" {
 		return
 	}
-	body := encodeReply(rep)
+	s.send(m, encodeReply(rep))
+}
+
+// send publishes a reply body, replaced by an error when it is too large.
+func (s *Server) send(m *nats.Msg, body []byte) {
 	if max := s.nc.MaxPayload(); max > 0 && int64(len(body)) > max {
 		body = encodeReply(&Reply{Kind: ReplyError, Error: toWire(&MalformedMessage{
 			Reason: fmt.Sprintf("reply of %d bytes exceeds the NATS max_payload of %d bytes", len(body), max)})})
@@ -504,23 +530,18 @@ func (s *Server) Stop(ctx context.Context) error {
 	s.mu.Unlock()
 	s.ready.Store(false)
 
-	// Drain: no new messages, but those NATS already delivered to us are
-	// still served, so no caller that reached this server is left waiting.
-	var closed []<-chan nats.SubStatus
+	// Unsubscribe, then flush: the server sends everything it routed to us
+	// before the PONG, so afterwards every message for this server is in
+	// the queue. The workers serve the queue to the end and exit, so no
+	// caller that reached this server is left waiting.
 	for _, sub := range subs {
-		closed = append(closed, sub.StatusChanged(nats.SubscriptionClosed))
-		if err := sub.Drain(); err != nil {
-			_ = sub.Unsubscribe()
-		}
+		_ = sub.Unsubscribe()
 	}
+	_ = s.nc.FlushTimeout(5 * time.Second)
+	close(s.draining)
 	allDone := make(chan struct{})
 	go func() {
-		for i, c := range closed {
-			if subs[i].IsValid() {
-				<-c
-			}
-		}
-		s.inflight.Wait()
+		s.workers.Wait()
 		close(allDone)
 	}()
 	select {
