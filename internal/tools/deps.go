@@ -9,7 +9,7 @@ import (
 	_ "github.com/nats-io/nats.go"
 	_ "github.com/nats-io/nats.go/micro"
 	_ "github.com/prometheus/client_golang/prometheus"
+	_ "github.com/schollz/progressbar/v3"
 	_ "github.com/spf13/cobra"
 	_ "github.com/vmihailenco/msgpack/v5"
-	_ "github.com/schollz/progressbar/v3"
 )

@@ -2,6 +2,7 @@ package rpc
 
 import (
 	"context"
+	"fmt"
 	"log/slog"
 	"sync"
 	"testing"
@@ -74,9 +75,8 @@ func startService(t *testing.T, nc *nats.Conn, name string, opts ...ServerOption
 		return NoReply{}, failure(a)
 	})
 	HandleCall(ep, mPanic, func(ctx context.Context, a echoArgs) (NoReply, error) {
-		var m map[string]int
-		m["boom"]++ // nil map write: a real panic
-		return NoReply{}, nil
+		var items []int
+		return NoReply{}, fmt.Errorf("unreachable %d", items[a.N+1]) // index out of range: a real panic
 	})
 	HandleCall(ep, mBlock, func(ctx context.Context, a echoArgs) (echoReply, error) {
 		select {

@@ -286,7 +286,7 @@ func TestHandlerPanicIsReportedAndServerKeepsServing(t *testing.T) {
 	c := newTestClient(t, nc)
 	_, err := mPanic.Invoke(t.Context(), c, echoArgs{})
 	var hp *HandlerPanic
-	if !errors.As(err, &hp) || hp.Method != "explode" || !strings.Contains(hp.Value, "nil map") {
+	if !errors.As(err, &hp) || hp.Method != "explode" || !strings.Contains(hp.Value, "index out of range") {
 		t.Fatalf("want HandlerPanic, got %v", err)
 	}
 	if _, err := mEcho.Invoke(t.Context(), c, echoArgs{}); err != nil {

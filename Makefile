@@ -1,0 +1,39 @@
+# novanats: every check CI runs is `make test`.
+GO            ?= go
+STATICCHECK   := honnef.co/go/tools/cmd/staticcheck@v0.8.2
+FUZZTIME      ?= 10s
+# Fuzz targets run briefly on every test run: package and target name.
+FUZZ_TARGETS  := ./pkg/rpc:FuzzDecodeRequest ./pkg/rpc:FuzzDecodeReply ./pkg/objects:FuzzDecodeObject
+
+.PHONY: test vet staticcheck unit fuzz bench fmt-check build
+
+test: fmt-check vet staticcheck unit fuzz
+
+build:
+	$(GO) build ./...
+
+fmt-check:
+	@out="$$(gofmt -l $$(git ls-files '*.go' 2>/dev/null || find . -name '*.go'))"; \
+	if [ -n "$$out" ]; then echo "gofmt needed on:"; echo "$$out"; exit 1; fi
+
+vet:
+	$(GO) vet ./...
+
+# staticcheck is fetched and built through the Go module proxy on first use
+# and cached by the go command after that.
+staticcheck:
+	$(GO) run $(STATICCHECK) ./...
+
+unit:
+	$(GO) test -race -count=1 -timeout 20m ./...
+
+fuzz:
+	@for t in $(FUZZ_TARGETS); do \
+		pkg=$${t%%:*}; name=$${t##*:}; \
+		echo "fuzz $$pkg $$name ($(FUZZTIME))"; \
+		$(GO) test -run '^$$' -fuzz "^$$name$$" -fuzztime $(FUZZTIME) $$pkg || exit 1; \
+	done
+
+# Benchmarks compare against raw NATS in the same run (docs/benchmarks.md).
+bench:
+	$(GO) test -run '^$$' -bench . -benchtime 100x -count 3 ./pkg/rpc/
