@@ -118,6 +118,12 @@ func (s *Services) Report(ctx context.Context, host, binary string) (*objects.Se
 	})
 }
 
+// Update applies fn to the stored service, retried on conflict: how an
+// operator's disable or force-down lands without losing a report.
+func (s *Services) Update(ctx context.Context, host, binary string, fn func(*objects.Service) error) (*objects.Service, error) {
+	return s.t.update(ctx, []string{host, binary}, nil, fn)
+}
+
 // Reporter is a servicegroup.ReportFunc reporting for binary on host.
 func (s *Services) Reporter(host, binary string) servicegroup.ReportFunc {
 	return func(ctx context.Context) error {
