@@ -37,14 +37,15 @@ type Server struct {
 	// the NATS reader; poolSize workers take from it. When all workers are
 	// busy messages wait here, and once it is full NATS drops them and
 	// reports a slow consumer (counted, logged, never fatal).
-	queue    chan *nats.Msg
-	draining chan struct{} // closed by Stop: workers empty the queue and exit
-	workers  sync.WaitGroup
-	fanout   string // the fanout subject, to tell fanout casts apart
-	baseCtx  context.Context
-	cancel   context.CancelFunc
-	stats    *serverStats
-	ready    atomic.Bool
+	queue     chan *nats.Msg
+	draining  chan struct{} // closed by Stop: workers empty the queue and exit
+	workers   sync.WaitGroup
+	fanout    string // the fanout subject, to tell fanout casts apart
+	baseCtx   context.Context
+	cancel    context.CancelFunc
+	stats     *serverStats
+	discovery *discovery
+	ready     atomic.Bool
 }
 
 type serverOptions struct {
@@ -302,6 +303,13 @@ func (s *Server) Start() error {
 	if err := s.nc.Flush(); err != nil {
 		return fmt.Errorf("rpc: confirm subscriptions: %w", err)
 	}
+	if err := s.startDiscovery(); err != nil {
+		for _, sub := range s.subs {
+			_ = sub.Unsubscribe()
+		}
+		s.subs = nil
+		return err
+	}
 	s.watchSlowConsumers()
 	if m := s.opts.metrics; m != nil {
 		m.poolSize.WithLabelValues(s.target.Topic).Set(float64(s.opts.poolSize))
@@ -536,6 +544,9 @@ func (s *Server) Stop(ctx context.Context) error {
 	// caller that reached this server is left waiting.
 	for _, sub := range subs {
 		_ = sub.Unsubscribe()
+	}
+	if s.discovery != nil {
+		s.discovery.stop()
 	}
 	_ = s.nc.FlushTimeout(5 * time.Second)
 	close(s.draining)
