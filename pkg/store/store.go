@@ -3,7 +3,6 @@ package store
 import (
 	"context"
 	"fmt"
-	"log/slog"
 	"time"
 
 	"github.com/nats-io/nats.go/jetstream"
@@ -22,8 +21,6 @@ type Config struct {
 	// wall clock. Tests share a servicegroup.FakeClock with the code that
 	// judges liveness.
 	Clock servicegroup.Clock
-	// Logger for the store's own warnings; nil is slog.Default().
-	Logger *slog.Logger
 	// MaxAttempts bounds the compare-and-swap rounds of Save and Update on
 	// one record; 0 means DefaultMaxAttempts.
 	MaxAttempts int
@@ -51,7 +48,6 @@ type Store struct {
 	db    *db.DB
 	seq   *sequences
 	clock servicegroup.Clock
-	log   *slog.Logger
 }
 
 // Open creates or binds the store's buckets (Buckets) and its tables.
@@ -65,12 +61,9 @@ func Open(ctx context.Context, js jetstream.JetStream, cfg Config) (*Store, erro
 
 // New builds the store on a DB opened with (at least) Buckets().
 func New(d *db.DB, cfg Config) (*Store, error) {
-	s := &Store{db: d, clock: cfg.Clock, log: cfg.Logger}
+	s := &Store{db: d, clock: cfg.Clock}
 	if s.clock == nil {
 		s.clock = servicegroup.RealClock()
-	}
-	if s.log == nil {
-		s.log = slog.Default()
 	}
 	attempts := cfg.MaxAttempts
 	if attempts <= 0 {
