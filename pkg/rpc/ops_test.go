@@ -77,7 +77,10 @@ func TestSlowConsumerIsCountedAndServerKeepsServing(t *testing.T) {
 	// Occupy the only worker, then flood: the queue of 1 overflows and NATS
 	// drops messages for this subscription.
 	blocked := make(chan error, 1)
-	go func() { _, err := mBlock.Invoke(t.Context(), c.MustPrepare(ToServer("host-a")), echoArgs{}); blocked <- err }()
+	go func() {
+		_, err := mBlock.Invoke(t.Context(), c.MustPrepare(ToServer("host-a")), echoArgs{})
+		blocked <- err
+	}()
 	<-ts.seen
 	for i := 0; i < 500; i++ {
 		if err := mNotify.Cast(t.Context(), c.MustPrepare(ToServer("host-a")), echoArgs{N: i}); err != nil {
