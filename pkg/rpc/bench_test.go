@@ -177,4 +177,5 @@ func BenchmarkCast(b *testing.B) {
 		flush)
 }
 
-var benchPool = 2
+// benchPool is the server's worker pool in the benchmarks: nova's default.
+var benchPool = DefaultWorkerPool

@@ -225,7 +225,10 @@ func (c *Client) invoke(ctx context.Context, kind, namespace, method, version st
 	inv := c.opts.metrics.begin("client", c.target.Topic, method, kind, namespace, version, target.Server)
 	defer func() { inv.finish(time.Since(start).Seconds(), err) }()
 
-	ctx, rc := EnsureRequestContext(ctx)
+	rc, ok := RequestContextFrom(ctx)
+	if !ok {
+		rc = NewRequestContext() // this message's own; ctx needs no copy of it
+	}
 	hdr := RequestHeader{
 		Envelope:  EnvelopeVersion,
 		MessageID: nuid.Next(),

@@ -72,3 +72,38 @@ func TestTraceParentContinuesTrace(t *testing.T) {
 		t.Fatal("a malformed parent continued an unrelated trace")
 	}
 }
+
+// skip must agree with the msgpack package on where every value ends.
+func TestSkipMatchesMsgpack(t *testing.T) {
+	values := []any{
+		nil, true, false, 0, 127, 128, -1, -33, 1 << 20, -1 << 40, uint64(1 << 63), 3.5, float32(1.5),
+		"", "short", string(make([]byte, 40)), string(make([]byte, 300)), string(make([]byte, 70000)),
+		[]byte{1, 2, 3}, make([]byte, 300), []any{1, "a", []any{true, nil}},
+		map[string]any{"a": 1, "b": map[string]any{"c": []int{1, 2, 3}}},
+		time.Unix(1700000000, 0), time.Unix(1700000000, 5), time.Date(2500, 1, 1, 0, 0, 0, 1, time.UTC),
+		make([]int, 20), make([]int, 70000), echoArgs{Text: "x", N: 9},
+	}
+	for _, v := range values {
+		b, err := msgpack.Marshal(v)
+		if err != nil {
+			t.Fatal(err)
+		}
+		trailer := []byte{0xa1, 'z'}
+		r := &wireReader{b: append(b, trailer...)}
+		got, err := r.skip()
+		if err != nil {
+			t.Fatalf("%T %v: %v", v, v, err)
+		}
+		if len(got) != len(b) {
+			t.Fatalf("%T: skip took %d bytes, msgpack wrote %d", v, len(got), len(b))
+		}
+		if s, err := r.str(); err != nil || s != "z" {
+			t.Fatalf("%T: reader misplaced after skip: %q %v", v, s, err)
+		}
+	}
+	for _, bad := range [][]byte{{0xc1}, {0xdd, 0xff, 0xff, 0xff, 0xff}, {0xdb, 0, 0, 1, 0}, {0x92, 0x01}} {
+		if _, err := (&wireReader{b: bad}).skip(); err == nil {
+			t.Errorf("skip accepted % x", bad)
+		}
+	}
+}

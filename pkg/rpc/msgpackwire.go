@@ -6,15 +6,13 @@ import (
 	"fmt"
 	"math"
 	"time"
-
-	"github.com/vmihailenco/msgpack/v5"
 )
 
 // A minimal msgpack writer and reader for the envelope's own fields: maps
 // with string keys, strings, integers, booleans, string arrays and
-// timestamps. They work on byte slices without reflection or per-key
-// allocations; anything else (the args, unknown fields) goes through the
-// msgpack package.
+// timestamps, and skipping any value. They work on byte slices without
+// reflection or per-key allocations; the args themselves are encoded and
+// decoded by the msgpack package.
 
 func appendMapLen(b []byte, n int) []byte {
 	switch {
@@ -215,17 +213,73 @@ func (r *wireReader) bool() (bool, error) {
 	return false, fmt.Errorf("expected a boolean, found msgpack code 0x%02x", c)
 }
 
-// skip passes over one value of any type, returning its bytes.
+// skip passes over one value of any type, returning its bytes. It walks
+// the encoding iteratively (no recursion, so deep nesting cannot exhaust
+// the stack) and never allocates.
 func (r *wireReader) skip() ([]byte, error) {
 	start := r.pos
-	dec := msgpack.GetDecoder()
-	defer msgpack.PutDecoder(dec)
-	rest := &countingReader{b: r.b[r.pos:]}
-	dec.Reset(rest)
-	if err := dec.Skip(); err != nil {
-		return nil, err
+	pending := 1 // values still to pass over
+	for pending > 0 {
+		pending--
+		c, err := r.byte()
+		if err != nil {
+			return nil, err
+		}
+		var size, items uint64 // bytes to skip, child values to add
+		switch {
+		case c <= 0x7f || c >= 0xe0 || c == 0xc0 || c == 0xc2 || c == 0xc3:
+		case c&0xf0 == 0x80:
+			items = 2 * uint64(c&0x0f)
+		case c&0xf0 == 0x90:
+			items = uint64(c & 0x0f)
+		case c&0xe0 == 0xa0:
+			size = uint64(c & 0x1f)
+		case c == 0xc4 || c == 0xd9:
+			size, err = r.uint(1)
+		case c == 0xc5 || c == 0xda:
+			size, err = r.uint(2)
+		case c == 0xc6 || c == 0xdb:
+			size, err = r.uint(4)
+		case c == 0xc7 || c == 0xc8 || c == 0xc9:
+			size, err = r.uint(1 << (c - 0xc7))
+			size++ // the extension type byte
+		case c == 0xca:
+			size = 4
+		case c == 0xcb:
+			size = 8
+		case c >= 0xcc && c <= 0xcf:
+			size = 1 << (c - 0xcc)
+		case c >= 0xd0 && c <= 0xd3:
+			size = 1 << (c - 0xd0)
+		case c >= 0xd4 && c <= 0xd8:
+			size = 1<<(c-0xd4) + 1
+		case c == 0xdc:
+			items, err = r.uint(2)
+		case c == 0xdd:
+			items, err = r.uint(4)
+		case c == 0xde:
+			items, err = r.uint(2)
+			items *= 2
+		case c == 0xdf:
+			items, err = r.uint(4)
+			items *= 2
+		default:
+			return nil, fmt.Errorf("msgpack code 0x%02x is never used", c)
+		}
+		if err != nil {
+			return nil, err
+		}
+		if size > uint64(len(r.b)-r.pos) {
+			return nil, errShort
+		}
+		r.pos += int(size)
+		// every child takes at least one byte: a count larger than what is
+		// left is a lie, refuse it before it becomes a long loop
+		if items > uint64(len(r.b)-r.pos) {
+			return nil, errShort
+		}
+		pending += int(items)
 	}
-	r.pos += rest.off
 	return r.b[start:r.pos:r.pos], nil
 }
 
@@ -271,35 +325,4 @@ func (r *wireReader) time() (time.Time, error) {
 		return time.Unix(int64(binary.BigEndian.Uint64(s[4:])), int64(binary.BigEndian.Uint32(s))).UTC(), nil
 	}
 	return time.Time{}, fmt.Errorf("timestamp of %d bytes", size)
-}
-
-// countingReader is a byte reader that knows how far it has read.
-type countingReader struct {
-	b   []byte
-	off int
-}
-
-func (c *countingReader) Read(p []byte) (int, error) {
-	if c.off >= len(c.b) {
-		return 0, errShort
-	}
-	n := copy(p, c.b[c.off:])
-	c.off += n
-	return n, nil
-}
-
-func (c *countingReader) ReadByte() (byte, error) {
-	if c.off >= len(c.b) {
-		return 0, errShort
-	}
-	c.off++
-	return c.b[c.off-1], nil
-}
-
-func (c *countingReader) UnreadByte() error {
-	if c.off == 0 {
-		return errors.New("unread at start")
-	}
-	c.off--
-	return nil
 }
