@@ -1,0 +1,142 @@
+package tap
+
+import (
+	"context"
+	"errors"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/novanats/novanats/pkg/rpc"
+	"github.com/novanats/novanats/pkg/rpc/rpctest"
+)
+
+type args struct {
+	InstanceUUID string `msgpack:"instance_uuid"`
+}
+
+var (
+	mCheck = rpc.DefineCall[args, bool]("tapsvc", "", "check_can_live_migrate_source", "6.0")
+	mCast  = rpc.DefineCast[args]("tapsvc", "", "live_migration", "6.0", false)
+	mFan   = rpc.DefineCast[args]("tapsvc", "", "refresh", "6.0", true)
+)
+
+func TestTapSeesCallsCastsRepliesAndErrors(t *testing.T) {
+	s := rpctest.StartServer(t)
+	nc := rpctest.Connect(t, s)
+	srv, err := rpc.NewServer(rpctest.Connect(t, s), rpc.Target{Topic: "tapsvc", Server: "cmp-1"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	casts := make(chan struct{}, 2)
+	ep := srv.Endpoint("", "6.0")
+	rpc.HandleCall(ep, mCheck, func(ctx context.Context, a args) (bool, error) {
+		if a.InstanceUUID == "bad" {
+			return false, &rpc.NoSuchMethod{Method: "x"}
+		}
+		return true, nil
+	})
+	rpc.HandleCast(ep, mCast, func(ctx context.Context, a args) error { casts <- struct{}{}; return nil })
+	rpc.HandleCast(ep, mFan, func(ctx context.Context, a args) error { casts <- struct{}{}; return nil })
+	if err := srv.Start(); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = srv.Stop(context.Background()) })
+
+	events := make(chan Event, 32)
+	ctx, cancel := context.WithCancel(t.Context())
+	defer cancel()
+	tapConn := rpctest.Connect(t, s)
+	started := make(chan error, 1)
+	go func() { started <- Run(ctx, tapConn, Options{}, func(ev Event) { events <- ev }) }()
+	// Run subscribes before it reads; a flush round trip from the tap
+	// connection's server side is not observable, so probe with a call
+	// until the tap reports it.
+	c, _ := rpc.NewClient(nc, rpc.Target{Topic: "tapsvc"}, rpc.Caller("conductor"))
+	cc := c.MustPrepare(rpc.ToServer("cmp-1"))
+	rc := rpc.RequestContext{RequestID: "req-tap-1", Timestamp: time.Now()}
+	cctx := rpc.WithRequestContext(t.Context(), rc)
+	var call Event
+	deadline := time.Now().Add(10 * time.Second)
+	for call.Kind == "" {
+		if time.Now().After(deadline) {
+			t.Fatal("tap never reported the call")
+		}
+		if _, err := mCheck.Invoke(cctx, cc, args{InstanceUUID: "6f1c"}); err != nil {
+			t.Fatal(err)
+		}
+		select {
+		case ev := <-events:
+			call = ev
+		case <-time.After(100 * time.Millisecond):
+		}
+	}
+	if call.Kind != KindCall || call.Method != "check_can_live_migrate_source" || call.Subject != "tapsvc.cmp-1" ||
+		call.RequestID != "req-tap-1" || call.Caller != "conductor" || call.Version != "6.0" || !strings.Contains(call.Args, "instance_uuid=6f1c") {
+		t.Fatalf("call event = %+v", call)
+	}
+	reply := <-events
+	if reply.Kind != KindReply || reply.Method != call.Method || reply.InReplyTo != "tapsvc.cmp-1" || reply.Latency <= 0 || reply.Args != "true" {
+		t.Fatalf("reply event = %+v", reply)
+	}
+
+	if _, err := mCheck.Invoke(cctx, cc, args{InstanceUUID: "bad"}); err == nil {
+		t.Fatal("expected an error")
+	}
+	if ev := <-events; ev.Kind != KindCall {
+		t.Fatalf("want the failing call, got %+v", ev)
+	}
+	if ev := <-events; ev.Kind != KindError || !strings.Contains(ev.Error, "NoSuchMethod") {
+		t.Fatalf("error event = %+v", ev)
+	}
+
+	if err := mCast.Cast(cctx, cc, args{InstanceUUID: "c"}); err != nil {
+		t.Fatal(err)
+	}
+	if ev := <-events; ev.Kind != KindCast || ev.Method != "live_migration" || ev.Reply != "" {
+		t.Fatalf("cast event = %+v", ev)
+	}
+	if err := mFan.Cast(cctx, c, args{}); err != nil {
+		t.Fatal(err)
+	}
+	if ev := <-events; ev.Kind != KindFanout || ev.Subject != "tapsvc_fanout" {
+		t.Fatalf("fanout event = %+v", ev)
+	}
+	// The tap's own subscription is interest in every subject, so NATS
+	// cannot say "no responders" while it runs: the call times out (see
+	// the package doc), and the tap shows it unanswered.
+	_, err = mCheck.Invoke(cctx, c.MustPrepare(rpc.ToServer("nobody"), rpc.Timeout(200*time.Millisecond)), args{})
+	if !errors.Is(err, rpc.ErrTimeout) {
+		t.Fatalf("call to nobody while tapped: %v", err)
+	}
+	if ev := <-events; ev.Kind != KindCall || ev.Subject != "tapsvc.nobody" {
+		t.Fatalf("want the unanswered call, got %+v", ev)
+	}
+	select {
+	case ev := <-events:
+		t.Fatalf("unexpected event after an unanswered call: %+v", ev)
+	default:
+	}
+	line := Format(call)
+	for _, want := range []string{"call", "tapsvc.cmp-1", "check_can_live_migrate_source", "v6.0", "req-tap-1", "from conductor"} {
+		if !strings.Contains(line, want) {
+			t.Errorf("formatted line %q lacks %q", line, want)
+		}
+	}
+	cancel()
+	if err := <-started; err != nil {
+		t.Fatal(err)
+	}
+}
+
+func TestRenderVersionedObjectsCompactly(t *testing.T) {
+	v := map[string]any{"instance": map[string]any{
+		"nova_object.name": "Instance", "nova_object.version": "1.2",
+		"nova_object.data": map[string]any{"uuid": "u-1", "host": "cmp-1", "vm_state": "active"},
+	}, "block_migration": false}
+	got := render(v)
+	want := "block_migration=false instance=Instance(uuid=u-1 host=cmp-1 vm_state=active)"
+	if got != want {
+		t.Fatalf("render = %q, want %q", got, want)
+	}
+}
