@@ -22,7 +22,7 @@ func TestFlagHelpShowsNovaDefaults(t *testing.T) {
 		`--report-interval seconds\s+.*\(\[DEFAULT\] report_interval\) \(default 10\)`,
 		`--service-down-time seconds\s+.*\(default 60\)`,
 		`--migrate-max-retries int\s+.*\(default -1\)`,
-		`--initial-cpu-allocation-ratio float\s+.*\(default 4\.0\)`,
+		`--initial-cpu-allocation-ratio float\s+.*\(default 16\.0\)`,
 		`--cpu-allocation-ratio float\s+.*\(default 0\.0\)`,
 		`--max-attempts int\s+.*\(\[scheduler\] max_attempts\) \(default 3\)`,
 		`--enabled-filters list\s+.*\(default ComputeFilter,AvailabilityZoneFilter,`,

@@ -1,6 +1,10 @@
 package config
 
-import "time"
+import (
+	"time"
+
+	"github.com/novanats/novanats/services/scheduler/hoststate"
+)
 
 // The compute manager's and resource tracker's options: nova/conf/compute.py,
 // all in [DEFAULT].
@@ -8,7 +12,9 @@ import "time"
 // nova's cpu/ram/disk_allocation_ratio default to None, "not set: keep the
 // node's ratio, or initial_*_allocation_ratio for a new node"; nova reads
 // 0.0 the same way, so 0.0 is the default here. The scheduler reads them
-// too, as its ratio for nodes that report none.
+// too, as its ratio for nodes that report none. The initial ratios are the
+// ones nova used before Stein (cpu 16.0, ram 1.5, disk 1.0), which the
+// project adopted; hoststate holds them for the scheduler.
 var computeOptions = []*Option{
 	{
 		Group: DefaultGroup, Name: "max_concurrent_live_migrations", Kind: Int, Default: 1, Min: limit(0),
@@ -18,9 +24,9 @@ var computeOptions = []*Option{
 	ratio("cpu_allocation_ratio", 0.0, "Virtual to physical CPU ratio; 0.0 keeps the node's, or initial_cpu_allocation_ratio when new", ServiceCompute|ServiceScheduler),
 	ratio("ram_allocation_ratio", 0.0, "Virtual to physical RAM ratio; 0.0 keeps the node's, or initial_ram_allocation_ratio when new", ServiceCompute|ServiceScheduler),
 	ratio("disk_allocation_ratio", 0.0, "Virtual to physical disk ratio; 0.0 keeps the node's, or initial_disk_allocation_ratio when new", ServiceCompute|ServiceScheduler),
-	ratio("initial_cpu_allocation_ratio", 4.0, "CPU allocation ratio of a compute node when first recorded", ServiceCompute),
-	ratio("initial_ram_allocation_ratio", 1.0, "RAM allocation ratio of a compute node when first recorded", ServiceCompute),
-	ratio("initial_disk_allocation_ratio", 1.0, "Disk allocation ratio of a compute node when first recorded", ServiceCompute),
+	ratio("initial_cpu_allocation_ratio", hoststate.DefaultCPUAllocationRatio, "CPU allocation ratio of a compute node when first recorded", ServiceCompute),
+	ratio("initial_ram_allocation_ratio", hoststate.DefaultRAMAllocationRatio, "RAM allocation ratio of a compute node when first recorded", ServiceCompute),
+	ratio("initial_disk_allocation_ratio", hoststate.DefaultDiskAllocationRatio, "Disk allocation ratio of a compute node when first recorded", ServiceCompute),
 	{
 		Group: DefaultGroup, Name: "reserved_host_memory_mb", Kind: Int, Default: 512, Min: limit(0),
 		Help:     "Memory in MB kept back for the host's own processes",
