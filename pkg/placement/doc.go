@@ -42,7 +42,9 @@
 //
 // # Storage
 //
-// One bucket (Bucket), one record per node, keyed by host and node name,
-// with an index of the consumers holding allocations so that a consumer's
-// allocations can be found (and released) without knowing its nodes.
+// One bucket (Bucket), one record per node, keyed by host and node name.
+// Every change is a single compare-and-swap publish on that record. A
+// consumer's allocations are found by scanning the records
+// (ReleaseConsumer), which keeps the claim path free of the atomic
+// batches an index would need.
 package placement

@@ -126,7 +126,8 @@ func TestPersistsAcrossServerRestart(t *testing.T) {
 			}
 		}
 	}
-	// The consumer index survived too, and claims still check capacity.
+	// Allocations are still found by consumer, and claims still check
+	// capacity.
 	held, err := p2.Allocations(testCtx(t), migration)
 	if err != nil || len(held) != 1 {
 		t.Errorf("migration's allocations after restart: %v, %v", held, err)

@@ -117,7 +117,7 @@ func TestMoveAndReleaseErrors(t *testing.T) {
 	}
 }
 
-// ReleaseConsumer finds a consumer's allocations through the index and
+// ReleaseConsumer finds a consumer's allocations on every node and
 // drops them all, and is harmless when run again.
 func TestReleaseConsumer(t *testing.T) {
 	_, p := start(t)

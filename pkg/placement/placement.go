@@ -14,10 +14,6 @@ import (
 // BucketName is the logical name of placement's bucket.
 const BucketName = "placement"
 
-// IndexConsumer is the index of the consumers holding allocations on a
-// provider.
-const IndexConsumer = "consumer"
-
 // DefaultMaxAttempts bounds the compare-and-swap rounds of one change.
 // It is well above db.DefaultMaxAttempts because the last free slot of a
 // popular node is exactly where schedulers collide, and a lost round costs
@@ -74,9 +70,12 @@ func New(d *db.DB, cfg Config) (*Placement, error) {
 	t, err := db.NewTable(d, db.TableConfig[Provider]{
 		Bucket: BucketName,
 		Codec:  db.MsgpackCodec[Provider](),
-		Indexes: []db.Index[Provider]{
-			{Name: IndexConsumer, Values: func(p Provider) []string { return p.Consumers() }},
-		},
+		// No index of consumers: a record whose index entries change is
+		// written as an atomic batch, and under the contention of many
+		// schedulers claiming on one node batches made claims a hundred
+		// times slower than the single compare-and-swap publish they are
+		// now. Finding a consumer's allocations scans the records
+		// instead, which only clean-up does.
 		MaxAttempts: attempts,
 	})
 	if err != nil {
@@ -118,19 +117,22 @@ func (p *Placement) List(ctx context.Context) ([]Provider, error) {
 	return out, err
 }
 
-// Allocations returns what consumer holds, by node.
+// Allocations returns what consumer holds, by node. It reads every
+// node's record (one scan): it is for clean-up and tools, not for a hot
+// path.
 func (p *Placement) Allocations(ctx context.Context, consumer string) (map[Node]Resources, error) {
-	entries, err := p.t.ByIndex(ctx, IndexConsumer, consumer)
-	if err != nil {
+	provs, err := p.List(ctx)
+	if err != nil && !errors.Is(err, db.ErrCorrupt) {
 		return nil, fmt.Errorf("placement: allocations of %s: %w", consumer, err)
 	}
-	out := make(map[Node]Resources, len(entries))
-	for _, e := range entries {
-		if a, ok := e.Value.Allocations[consumer]; ok {
-			out[e.Value.Node] = a
+	out := map[Node]Resources{}
+	for _, pr := range provs {
+		if a, ok := pr.Allocations[consumer]; ok {
+			out[pr.Node] = a
 		}
 	}
-	return out, nil
+	// A corrupt record may hide an allocation of consumer: say so.
+	return out, err
 }
 
 // mutate runs fn on node's record with compare-and-swap retries. fn
