@@ -36,10 +36,15 @@ type HostManager struct {
 	cellUUID  string
 }
 
-// NewHostManager returns a host manager reading st and pl. cfg must have
-// passed withDefaults.
+// NewHostManager returns a host manager reading st and pl, with cfg's
+// allocation ratios, service group settings, clock (nil: the wall clock)
+// and cell.
 func NewHostManager(st *store.Store, pl *placement.Placement, cfg Config) *HostManager {
-	return &HostManager{store: st, placement: pl, ratios: cfg.AllocationRatios, sg: cfg.ServiceGroup, clock: cfg.Clock, cellUUID: cfg.CellUUID}
+	clock := cfg.Clock
+	if clock == nil {
+		clock = servicegroup.RealClock()
+	}
+	return &HostManager{store: st, placement: pl, ratios: cfg.AllocationRatios, sg: cfg.ServiceGroup, clock: clock, cellUUID: cfg.CellUUID}
 }
 
 // SkippedNode is a compute node left out of scheduling before any filter,
