@@ -1,0 +1,20 @@
+package main
+
+import (
+	"github.com/spf13/cobra"
+)
+
+// newRootCommand assembles the command tree. Each subcommand lives in its
+// own file, named after it.
+func newRootCommand() *cobra.Command {
+	root := &cobra.Command{
+		Use:   "novanats",
+		Short: "OpenStack nova's control plane on NATS",
+		Long: `novanats runs nova's conductor, scheduler and compute services on NATS,
+with live migration as the flagship flow, and is the operator's CLI for them.`,
+		SilenceUsage:  true,
+		SilenceErrors: true,
+	}
+	root.AddCommand(newRPCCommand())
+	return root
+}

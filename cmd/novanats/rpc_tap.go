@@ -1,0 +1,62 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"os/signal"
+	"syscall"
+
+	"github.com/spf13/cobra"
+
+	"github.com/novanats/novanats/pkg/rpc/tap"
+)
+
+func newRPCTapCommand() *cobra.Command {
+	var (
+		nf     natsFlags
+		output string
+		width  int
+	)
+	cmd := &cobra.Command{
+		Use:   "tap [SUBJECT...]",
+		Short: "Print every RPC message as it passes, decoded, with replies matched to their calls",
+		Long: `tap subscribes (read-only) to RPC subjects and prints every call, cast and
+fanout decoded: time, subject, kind, method, version, request id, caller and
+a short form of the args; replies and remote errors are matched to their
+call with the latency. Without SUBJECT it watches everything.
+
+While tap runs NATS counts it as a listener on what it watches, so a call
+to a server that is not running waits for its timeout instead of failing
+at once.`,
+		Example: `  novanats rpc tap                  # everything
+  novanats rpc tap 'compute.>'      # calls and casts to compute hosts
+  novanats rpc tap -o json | jq .   # one JSON object per message`,
+		RunE: func(cmd *cobra.Command, args []string) error {
+			if output != "text" && output != "json" {
+				return withCode(exitUsage, fmt.Errorf("-o %q: tap prints text or json", output))
+			}
+			nc, err := nf.connect("novanats rpc tap")
+			if err != nil {
+				return err
+			}
+			defer nc.Close()
+			ctx, stop := signal.NotifyContext(cmd.Context(), syscall.SIGINT, syscall.SIGTERM)
+			defer stop()
+			out := cmd.OutOrStdout()
+			enc := json.NewEncoder(out)
+			return tap.Run(ctx, nc, tap.Options{Subjects: args, ArgsWidth: width}, func(ev tap.Event) {
+				if output == "json" {
+					_ = enc.Encode(ev)
+					return
+				}
+				fmt.Fprintln(out, tap.Format(ev))
+			})
+		},
+	}
+	nf.register(cmd.Flags())
+	cmd.Flags().StringVarP(&output, "output", "o", "text", "text or json")
+	cmd.Flags().IntVar(&width, "args-width", 120, "characters of args to show")
+	cmd.SetContext(context.Background())
+	return cmd
+}
