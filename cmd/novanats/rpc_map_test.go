@@ -38,7 +38,7 @@ func TestRPCMapDocIsCurrent(t *testing.T) {
 	if string(want) != got {
 		t.Fatalf("docs/rpc-map.md is stale: run 'go run ./cmd/novanats rpc map -o markdown > docs/rpc-map.md' (or NOVANATS_UPDATE_DOCS=1 go test ./cmd/novanats -run RPCMap)")
 	}
-	for _, method := range []string{"select_destinations", "object_action", "build_and_run_instance"} {
+	for _, method := range []string{"select_destinations", "object_action"} {
 		if !strings.Contains(got, "`"+method+"`") {
 			t.Errorf("map lacks %s", method)
 		}
