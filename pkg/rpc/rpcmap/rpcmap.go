@@ -392,6 +392,9 @@ func Markdown(rows []Row) string {
 	topic := ""
 	for _, r := range rows {
 		if r.Topic != topic {
+			if topic != "" {
+				b.WriteString("\n")
+			}
 			topic = r.Topic
 			fmt.Fprintf(&b, "## %s\n\n", topic)
 			b.WriteString("| namespace | method | type | version | declared | sent by | handled by |\n")
