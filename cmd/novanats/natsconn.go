@@ -18,7 +18,6 @@ type natsFlags struct {
 	tlsCA    string
 	tlsCert  string
 	tlsKey   string
-	name     string
 }
 
 const defaultNATSURL = "nats://127.0.0.1:4222"
