@@ -51,14 +51,17 @@ func New(opts Options) (*Driver, error) {
 	return d, nil
 }
 
-// Init names the host and joins the fabric (nova: init_host).
+// Init names the host and joins the fabric (nova: init_host). Calling it
+// again with the same name is allowed and keeps the guests: the
+// hypervisor outlives its compute service, which calls Init on every
+// start. It rejoins the fabric if Detach had taken it off.
 func (d *Driver) Init(host string) error {
 	if host == "" {
 		return fmt.Errorf("sim: %w: host name is empty", virt.ErrInvalidInput)
 	}
 	d.mu.Lock()
 	defer d.mu.Unlock()
-	if d.host != "" {
+	if d.host != "" && d.host != host {
 		return fmt.Errorf("sim: %w: driver already initialised as host %q", virt.ErrInvalidState, d.host)
 	}
 	if err := d.fabric.register(host, d); err != nil {
@@ -123,6 +126,9 @@ func (d *Driver) Spawn(ctx context.Context, spec virt.GuestSpec) error {
 	}
 	if _, ok := d.guests[spec.UUID]; ok {
 		return fmt.Errorf("sim: spawn: %w: %s on host %s", virt.ErrInstanceExists, spec.UUID, d.host)
+	}
+	if f, ok := take(&d.faults.spawn, spec.UUID); ok {
+		return fmt.Errorf("sim: spawn of %s on host %s: %w", spec.UUID, d.host, f.err)
 	}
 	d.guests[spec.UUID] = &guest{spec: d.withDefaults(spec), power: virt.PowerRunning}
 	return nil

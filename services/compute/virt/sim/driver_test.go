@@ -56,6 +56,10 @@ func TestInit(t *testing.T) {
 	if err := d.Init("b"); !errors.Is(err, virt.ErrInvalidState) {
 		t.Errorf("second Init: %v", err)
 	}
+	// A restarted compute service initialises its hypervisor again.
+	if err := d.Init("a"); err != nil || d.Host() != "a" {
+		t.Errorf("Init again under the same name: %v (host %q)", err, d.Host())
+	}
 	newHost(t, "h1", fabric, nil, nil)
 	other, _ := New(func() Options { o := DefaultOptions(); o.Fabric = fabric; return o }())
 	if err := other.Init("h1"); !errors.Is(err, virt.ErrInvalidInput) {

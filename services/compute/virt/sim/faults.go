@@ -68,6 +68,7 @@ type armed struct {
 func (a armed) matches(uuid string) bool { return a.uuid == "" || a.uuid == uuid }
 
 type faultSet struct {
+	spawn            []armed
 	preLiveMigration []armed
 	linkDrop         []armed
 	sourceCrash      []armed
@@ -82,6 +83,18 @@ func take(list *[]armed, uuid string) (armed, bool) {
 		}
 	}
 	return armed{}, false
+}
+
+// FailSpawn makes the next Spawn of uuid ("" for any guest) on this host
+// fail with err (ErrInjected if nil), creating nothing, as a hypervisor
+// that cannot start the domain. One-shot.
+func (d *Driver) FailSpawn(uuid string, err error) {
+	if err == nil {
+		err = fmt.Errorf("%w: the hypervisor failed to start the guest", ErrInjected)
+	}
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	d.faults.spawn = append(d.faults.spawn, armed{uuid: uuid, err: err})
 }
 
 // FailPreLiveMigration makes the next PreLiveMigration of uuid ("" for any

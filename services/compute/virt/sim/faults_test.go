@@ -9,6 +9,30 @@ import (
 	"github.com/novanats/novanats/services/compute/virt"
 )
 
+func TestFailSpawnIsOneShot(t *testing.T) {
+	src, _ := newPair(t, nil)
+	ctx := context.Background()
+	src.FailSpawn("someone-else", nil)
+	src.FailSpawn(uuid1, nil)
+	err := src.Spawn(ctx, spec(1024, 0))
+	if !errors.Is(err, ErrInjected) || !contains(err.Error(), uuid1) || !contains(err.Error(), "src") {
+		t.Fatalf("err = %v, want the injected fault naming guest and host", err)
+	}
+	if ids, _ := src.ListInstances(); len(ids) != 0 {
+		t.Errorf("a failed spawn created %v", ids)
+	}
+	if err := src.Spawn(ctx, spec(1024, 0)); err != nil {
+		t.Errorf("second attempt: %v (the fault should be spent, and the other guest's fault not match)", err)
+	}
+	boom := errors.New("no space left on device")
+	src.FailSpawn("", boom)
+	g := spec(1024, 0)
+	g.UUID = "22222222-2222-2222-2222-222222222222"
+	if err := src.Spawn(ctx, g); !errors.Is(err, boom) {
+		t.Errorf("err = %v, want the given error", err)
+	}
+}
+
 func TestFailPreLiveMigrationIsOneShot(t *testing.T) {
 	src, dst := newPair(t, nil)
 	ctx := context.Background()
