@@ -40,6 +40,7 @@ func (m *Manager) Register(srv *rpc.Server) {
 	rpc.HandleCall(ep, ObjectClassActionVersions, m.objectClassActionVersions)
 	rpc.HandleCall(ep, ObjectAction, m.objectAction)
 	rpc.HandleCall(ep, ObjectBackportVersions, m.objectBackportVersions)
+	m.registerCompute(srv)
 }
 
 // objectAction runs objmethod on the object the caller sent and returns
