@@ -4,6 +4,8 @@ import (
 	"errors"
 	"fmt"
 	"time"
+
+	"github.com/novanats/novanats/pkg/rpc"
 )
 
 // Sentinel errors. Drivers wrap them with the instance and host involved, so
@@ -156,3 +158,9 @@ func MigrationStatusFor(err error) string {
 	}
 	return MigrationStatusError
 }
+
+// The pre-check refusal crosses RPC (destination to source to conductor),
+// so it is registered under nova's exception name: the conductor finds a
+// *MigrationPreCheckError with errors.As and tries another host, as nova's
+// LiveMigrationTask does.
+func init() { rpc.RegisterError[*MigrationPreCheckError]("MigrationPreCheckError") }
