@@ -15,6 +15,9 @@ with live migration as the flagship flow, and is the operator's CLI for them.`,
 		SilenceUsage:  true,
 		SilenceErrors: true,
 	}
-	root.AddCommand(newRPCCommand())
+	// A flag that does not parse is a usage error (exit 2), like a bad
+	// argument, not a failed operation.
+	root.SetFlagErrorFunc(func(cmd *cobra.Command, err error) error { return withCode(exitUsage, err) })
+	root.AddCommand(newRPCCommand(), newSchedulerCommand(), newComputeCommand())
 	return root
 }

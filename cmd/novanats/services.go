@@ -4,6 +4,7 @@ package main
 // registers their method declarations (for rpc map) and, in later commands,
 // runs them.
 import (
+	_ "github.com/novanats/novanats/services/compute"
 	_ "github.com/novanats/novanats/services/conductor"
 	_ "github.com/novanats/novanats/services/scheduler"
 )

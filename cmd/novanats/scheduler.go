@@ -1,0 +1,105 @@
+package main
+
+import (
+	"context"
+	"strings"
+
+	"github.com/nats-io/nats.go/jetstream"
+	"github.com/spf13/cobra"
+
+	"github.com/novanats/novanats/pkg/config"
+	"github.com/novanats/novanats/pkg/placement"
+	"github.com/novanats/novanats/pkg/store"
+	"github.com/novanats/novanats/services/scheduler"
+	"github.com/novanats/novanats/services/scheduler/weights"
+)
+
+func newSchedulerCommand() *cobra.Command {
+	var f serviceFlags
+	cmd := &cobra.Command{
+		Use:   "scheduler",
+		Short: "Run nova-scheduler: select_destinations for any number of instances, with claims",
+		Long: `scheduler serves select_destinations on the "scheduler" topic (any
+scheduler of the queue group answers). Run as many as you like. It reads
+host state and makes claims in JetStream; nova's [filter_scheduler] and
+[DEFAULT] options configure it (flags, NOVANATS_<GROUP>__<NAME>, or
+--config-file nova.conf).`,
+		RunE: func(cmd *cobra.Command, args []string) error {
+			vals, err := f.load(cmd)
+			if err != nil || f.printConfig {
+				return err
+			}
+			var sc config.Scheduler
+			if err := vals.Bind(&sc); err != nil {
+				return withCode(exitUsage, err)
+			}
+			p, err := newProcess("nova-scheduler", &f)
+			if err != nil {
+				return err
+			}
+			ctx := cmd.Context()
+			st, pl, err := openState(ctx, p, f.replicas, f.subjectPrefix)
+			if err != nil {
+				p.close()
+				return err
+			}
+			svc, err := scheduler.NewService(p.nc, st, pl, schedulerConfig(sc, p, f.subjectPrefix))
+			if err != nil {
+				p.close()
+				return withCode(exitUsage, err)
+			}
+			if err := svc.Start(ctx); err != nil {
+				p.close()
+				return err
+			}
+			return p.serve(ctx, svc)
+		},
+	}
+	f.register(cmd, config.ServiceScheduler)
+	return cmd
+}
+
+// schedulerConfig maps nova's options onto the scheduler's Config.
+func schedulerConfig(sc config.Scheduler, p *process, prefix string) scheduler.Config {
+	w := sc.Weights()
+	return scheduler.Config{
+		Host:                        sc.Host,
+		EnabledFilters:              sc.EnabledFilters,
+		WeightClasses:               sc.WeightClasses,
+		Weights:                     &weights.Options{RAMWeightMultiplier: w.RAMWeightMultiplier, CPUWeightMultiplier: w.CPUWeightMultiplier, DiskWeightMultiplier: w.DiskWeightMultiplier, NumInstancesWeightMultiplier: w.NumInstancesWeightMultiplier},
+		DefaultAvailabilityZone:     sc.DefaultAvailabilityZone,
+		MaxAttempts:                 sc.MaxAttempts,
+		HostSubsetSize:              sc.HostSubsetSize,
+		ShuffleBestSameWeighedHosts: sc.ShuffleBestSameWeighedHosts,
+		ServiceGroup:                sc.ServiceGroup(),
+		Logger:                      p.log,
+		Metrics:                     p.metrics,
+		WorkerPool:                  sc.ExecutorThreadPoolSize,
+		SubjectPrefix:               prefix,
+	}
+}
+
+// openState opens the JetStream buckets that conductor and scheduler use.
+// The bucket prefix follows the subject prefix, so cells do not share state.
+func openState(ctx context.Context, p *process, replicas int, subjectPrefix string) (*store.Store, *placement.Placement, error) {
+	js, err := jetstream.New(p.nc)
+	if err != nil {
+		return nil, nil, withCode(exitUnavailable, err)
+	}
+	prefix := bucketPrefix(subjectPrefix)
+	st, err := store.Open(ctx, js, store.Config{Prefix: prefix, Replicas: replicas})
+	if err != nil {
+		return nil, nil, withCode(exitUnavailable, err)
+	}
+	pl, err := placement.Open(ctx, js, placement.Config{Prefix: prefix, Replicas: replicas, Logger: p.log})
+	if err != nil {
+		return nil, nil, withCode(exitUnavailable, err)
+	}
+	return st, pl, nil
+}
+
+// bucketPrefix turns a subject prefix ("cell1.") into a bucket prefix
+// ("cell1"): bucket names allow no dots.
+func bucketPrefix(subjectPrefix string) string {
+	return strings.ReplaceAll(strings.TrimSuffix(subjectPrefix, "."), ".", "-")
+}
