@@ -7,6 +7,8 @@ import (
 	"math"
 	"time"
 
+	"github.com/prometheus/client_golang/prometheus"
+
 	"github.com/novanats/novanats/pkg/config"
 	"github.com/novanats/novanats/pkg/placement"
 	"github.com/novanats/novanats/pkg/rpc"
@@ -46,6 +48,14 @@ type Config struct {
 	Metrics *rpc.Metrics
 	// SubjectPrefix puts every subject under a cell prefix.
 	SubjectPrefix string
+	// Registerer is the process's Prometheus registry, where the live
+	// migration metrics (migrationmetrics) of this host are registered;
+	// nil registers them nowhere.
+	Registerer prometheus.Registerer
+	// LiveMigrationStatsInterval is how often, in hypervisor time, a
+	// running live migration's counters and the instance's progress are
+	// saved; 0 is DefaultLiveMigrationStatsInterval (nova's 5 s).
+	LiveMigrationStatsInterval time.Duration
 }
 
 // NewConfig is the configuration of a compute from loaded values (flags,
@@ -140,6 +150,10 @@ func (c Config) Validate() error {
 		return bad("executor_thread_pool_size must be >= 0, got %d", c.ExecutorThreadPoolSize)
 	case c.RPCResponseTimeout < 0:
 		return bad("rpc_response_timeout must be >= 0, got %s", c.RPCResponseTimeout)
+	case c.LongRPCTimeout < 0:
+		return bad("long_rpc_timeout must be >= 0, got %s", c.LongRPCTimeout)
+	case c.LiveMigrationStatsInterval < 0:
+		return bad("live migration stats interval must be >= 0, got %s", c.LiveMigrationStatsInterval)
 	}
 	for _, r := range []struct {
 		name string

@@ -55,9 +55,10 @@ func (m *Manager) initInstance(ctx context.Context, inst *objects.Instance) {
 			m.saveErrorState(ctx, errorUpdate(uuid))
 		}
 
-	// Live migration (next part): case ts == objects.TaskMigrating, nova's
-	// _reset_live_migration: abort a migration still running on the
-	// hypervisor, set the Migration to error, clear the task state.
+	case ts == objects.TaskMigrating:
+		// nova's _reset_live_migration.
+		m.resetLiveMigration(ctx, inst)
+
 	default:
 		// Power state sync and guests to resume after a host reboot
 		// (nova's resume_guests_state_on_host_boot) are not modelled yet.

@@ -11,6 +11,7 @@ import (
 	"github.com/novanats/novanats/pkg/objects"
 	"github.com/novanats/novanats/pkg/rpc"
 	"github.com/novanats/novanats/pkg/servicegroup"
+	"github.com/novanats/novanats/services/compute/migrationmetrics"
 	"github.com/novanats/novanats/services/compute/virt"
 	"github.com/novanats/novanats/services/conductor"
 )
@@ -41,6 +42,12 @@ type Manager struct {
 	locks  instanceLocks
 	builds chan struct{} // max_concurrent_builds tokens; nil is unlimited
 	work   *inflight
+
+	// compute reaches other computes (live migration's calls between
+	// source and destination); set by NewService.
+	compute *API
+	lm      *lmExecutor               // live migrations from this host
+	mm      *migrationmetrics.Metrics // their Prometheus metrics
 }
 
 // NewManager returns the manager of cfg.Host driving driver, reaching the
@@ -70,8 +77,17 @@ func NewManager(driver virt.Driver, api *conductor.API, cfg Config) (*Manager, e
 	if n := cfg.MaxConcurrentBuilds; n > 0 {
 		m.builds = make(chan struct{}, n)
 	}
+	m.lm = newLMExecutor(cfg.MaxConcurrentLiveMigrations, func(fn func()) bool {
+		return m.work.start(m.work.base, func(context.Context) { fn() })
+	})
+	m.mm = migrationmetrics.New(cfg.Registerer, cfg.Host)
 	return m, nil
 }
+
+// SetComputeAPI gives the manager the client it reaches other computes
+// with (live migration). NewService sets it; a Manager without one
+// refuses live migrations.
+func (m *Manager) SetComputeAPI(api *API) { m.compute = api }
 
 // Host is the host this manager serves.
 func (m *Manager) Host() string { return m.host }
@@ -82,6 +98,15 @@ func (m *Manager) Register(srv *rpc.Server) {
 	rpc.HandleCast(ep, BuildAndRunInstance, m.buildAndRunInstance)
 	rpc.HandleCast(ep, TerminateInstance, m.terminateInstance)
 	rpc.HandleCall(ep, GetInstanceDiagnostics, m.getInstanceDiagnostics)
+
+	rpc.HandleCall(ep, CheckCanLiveMigrateDestination, m.checkCanLiveMigrateDestination)
+	rpc.HandleCall(ep, CheckCanLiveMigrateSource, m.checkCanLiveMigrateSource)
+	rpc.HandleCall(ep, PreLiveMigration, m.preLiveMigration)
+	rpc.HandleCast(ep, LiveMigration, m.liveMigration)
+	rpc.HandleCast(ep, LiveMigrationAbort, m.liveMigrationAbort)
+	rpc.HandleCast(ep, LiveMigrationForceComplete, m.liveMigrationForceComplete)
+	rpc.HandleCall(ep, PostLiveMigrationAtDestination, m.postLiveMigrationAtDestination)
+	rpc.HandleCast(ep, RollbackLiveMigrationAtDestination, m.rollbackLiveMigrationAtDestination)
 }
 
 // now is the time stamped on launched_at and terminated_at, in UTC as

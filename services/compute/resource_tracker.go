@@ -46,6 +46,7 @@ type resourceTracker struct {
 	nodename  string
 	node      *objects.ComputeNode // the stored record; nil until the first update
 	tracked   map[string]tracked   // instances counted on the node, by uuid
+	incoming  map[string]struct{}  // instances prepared to arrive by live migration
 	pushed    *placement.Inventory // the inventory placement last accepted
 	pushedAt  time.Time            // when, by clock
 	clock     servicegroup.Clock
@@ -118,7 +119,7 @@ func countsOnNode(inst *objects.Instance) bool {
 }
 
 func newResourceTracker(host string, cfg Config, driver virt.Driver, x *conductor.Indirection, api *conductor.API, clock servicegroup.Clock, log *slog.Logger) *resourceTracker {
-	return &resourceTracker{host: host, cfg: cfg, driver: driver, conductor: x, api: api, clock: clock, log: log, tracked: map[string]tracked{}}
+	return &resourceTracker{host: host, cfg: cfg, driver: driver, conductor: x, api: api, clock: clock, log: log, tracked: map[string]tracked{}, incoming: map[string]struct{}{}}
 }
 
 // setService records the service the node belongs to (its service_id).
@@ -159,9 +160,12 @@ func (rt *resourceTracker) updateAvailableResource(ctx context.Context) error {
 			counted[inst.UUID.Get()] = trackedOf(inst)
 		}
 	}
-	// Live migration (next part): instances arriving on or leaving this
-	// node count here too, from the migrations in progress (nova's
-	// _update_usage_from_migrations).
+	// Instances arriving by live migration count here from
+	// pre_live_migration on (nova's _update_usage_from_migrations): the
+	// conductor claimed their room in placement, and the hypervisor holds
+	// their incoming guest. Instances leaving are still this host's
+	// records, counted above until the destination takes them.
+	rt.countIncomingLocked(ctx, counted)
 	rt.tracked = counted
 	if err := rt.saveNodeLocked(ctx); err != nil {
 		return err
@@ -369,4 +373,81 @@ func setNullable[T comparable](f *objects.Nullable[T], v T) {
 	if cur, ok := f.Lookup(); !ok || cur != v {
 		f.Set(v)
 	}
+}
+
+// countIncomingLocked adds to counted the instances a migration in
+// progress is bringing to this host: its incoming guests. A lookup that
+// fails is logged and skipped; the next update counts it.
+func (rt *resourceTracker) countIncomingLocked(ctx context.Context, counted map[string]tracked) {
+	migs, err := rt.conductor.MigrationsInProgressByHost(ctx, rt.host)
+	if err != nil {
+		rpc.Logger(ctx, rt.log).Warn("migrations in progress not listed; incoming instances not counted", "error", err)
+		return
+	}
+	for _, mig := range migs {
+		uuid := mig.InstanceUUID.Get()
+		if mig.DestCompute.Get() != rt.host || !mig.IsLiveMigration() || uuid == "" {
+			continue
+		}
+		if _, ok := counted[uuid]; ok {
+			continue
+		}
+		if _, prepared := rt.incoming[uuid]; !prepared {
+			// Not prepared here (yet, or by this run of the compute):
+			// nothing of it is on this hypervisor.
+			continue
+		}
+		inst, err := rt.conductor.GetInstance(ctx, uuid)
+		if err != nil {
+			rpc.Logger(ctx, rt.log).Warn("incoming instance not read; not counted", "instance_uuid", uuid, "error", err)
+			continue
+		}
+		if inst.Host.Get() != rt.host {
+			counted[uuid] = tracked{usage: usageOf(inst), busy: true}
+		}
+	}
+	// Incoming guests whose migration is over and which did not arrive
+	// are no longer expected.
+	for uuid := range rt.incoming {
+		if _, ok := counted[uuid]; !ok {
+			delete(rt.incoming, uuid)
+		}
+	}
+}
+
+// trackIncoming counts an instance this host prepared to receive (nova's
+// move claim at the destination), until it arrives or is rolled back.
+func (rt *resourceTracker) trackIncoming(ctx context.Context, inst *objects.Instance) {
+	rt.mu.Lock()
+	defer rt.mu.Unlock()
+	uuid := inst.UUID.Get()
+	rt.incoming[uuid] = struct{}{}
+	t := trackedOf(inst)
+	t.busy = true
+	rt.tracked[uuid] = t
+	rt.saveUsageBestEffortLocked(ctx)
+}
+
+// dropIncoming stops counting an instance that will not arrive (nova's
+// drop_move_claim_at_dest). An instance this host already owns is kept.
+func (rt *resourceTracker) dropIncoming(ctx context.Context, uuid string) {
+	rt.mu.Lock()
+	defer rt.mu.Unlock()
+	if _, ok := rt.incoming[uuid]; !ok {
+		return
+	}
+	delete(rt.incoming, uuid)
+	delete(rt.tracked, uuid)
+	rt.saveUsageBestEffortLocked(ctx)
+}
+
+// trackArrived counts an instance that arrived here as one of this host's
+// own (its record now names this host and node).
+func (rt *resourceTracker) trackArrived(ctx context.Context, inst *objects.Instance) {
+	rt.mu.Lock()
+	defer rt.mu.Unlock()
+	uuid := inst.UUID.Get()
+	delete(rt.incoming, uuid)
+	rt.tracked[uuid] = trackedOf(inst)
+	rt.saveUsageBestEffortLocked(ctx)
 }

@@ -63,6 +63,13 @@ func NewService(nc *nats.Conn, driver virt.Driver, cfg Config) (*Service, error)
 	if err != nil {
 		return nil, err
 	}
+	// Live migration's calls between computes: this host's client, with
+	// nova's long_rpc_timeout for the calls made with the call monitor.
+	capi, err := NewAPI(nc, copts...)
+	if err != nil {
+		return nil, err
+	}
+	mgr.SetComputeAPI(capi.WithLongRPCTimeout(cfg.longRPCTimeout(), cfg.rpcTimeout()))
 	srv, err := rpc.NewServer(nc, rpc.Target{Topic: Topic, Server: cfg.Host}, sopts...)
 	if err != nil {
 		return nil, err
@@ -128,6 +135,9 @@ func (s *Service) Stop(ctx context.Context) error {
 		s.loops.Wait()
 	}
 	srvErr := s.srv.Stop(ctx)
+	// Queued live migrations are cancelled; running ones are waited for
+	// like builds, within ctx.
+	s.mgr.stopLiveMigrations()
 	workErr := s.mgr.work.stop(ctx)
 	if err := errors.Join(srvErr, workErr); err != nil {
 		return err

@@ -2,8 +2,10 @@ package conductor
 
 import (
 	"context"
+	"errors"
 	"fmt"
 
+	"github.com/novanats/novanats/pkg/exception"
 	"github.com/novanats/novanats/pkg/placement"
 	"github.com/novanats/novanats/pkg/rpc"
 )
@@ -31,6 +33,14 @@ var (
 	// delete_allocation_for_instance): on a failed build and on delete.
 	// Releasing twice is not an error.
 	DeleteAllocationForInstance = rpc.DefineCall[DeleteAllocationForInstanceArgs, DeleteAllocationForInstanceReply](Topic, PlacementNamespace, "delete_allocation_for_instance", "1.0")
+	// MoveAllocations gives the source consumer's allocations to the
+	// target consumer, whose own allocations are dropped (nova's
+	// reportclient.move_allocations). A failed or cancelled live
+	// migration reverts with it: the migration's allocation on the source
+	// goes back to the instance, and the instance's claim on the
+	// destination goes. A source holding nothing moves nothing (a retry,
+	// or a migration that never held any): not an error.
+	MoveAllocations = rpc.DefineCall[MoveAllocationsArgs, MoveAllocationsReply](Topic, PlacementNamespace, "move_allocations", "1.0")
 )
 
 // UpdateComputeInventoryArgs are update_compute_inventory's arguments: one
@@ -51,6 +61,20 @@ type DeleteAllocationForInstanceReply struct {
 	Released []placement.Node `msgpack:"released"`
 }
 
+// MoveAllocationsArgs name the consumers: the migration and the instance
+// for a live migration's revert.
+type MoveAllocationsArgs struct {
+	SourceConsumer string `msgpack:"source_consumer_uuid"`
+	TargetConsumer string `msgpack:"target_consumer_uuid"`
+}
+
+// MoveAllocationsReply lists the nodes whose allocation changed hands and
+// those where the target's own allocation was dropped.
+type MoveAllocationsReply struct {
+	Moved    []placement.Node `msgpack:"moved"`
+	Released []placement.Node `msgpack:"released"`
+}
+
 // UpdateComputeInventory calls update_compute_inventory on any conductor.
 func (a *API) UpdateComputeInventory(ctx context.Context, node placement.Node, inv placement.Inventory) error {
 	_, err := UpdateComputeInventory.Invoke(ctx, a.client, UpdateComputeInventoryArgs{Node: node, Inventory: inv})
@@ -64,12 +88,18 @@ func (a *API) DeleteAllocationForInstance(ctx context.Context, instanceUUID stri
 	return r.Released, err
 }
 
+// MoveAllocations calls move_allocations on any conductor.
+func (a *API) MoveAllocations(ctx context.Context, source, target string) (MoveAllocationsReply, error) {
+	return MoveAllocations.Invoke(ctx, a.client, MoveAllocationsArgs{SourceConsumer: source, TargetConsumer: target})
+}
+
 // registerCompute adds the conductor methods computes call beyond object
 // indirection.
 func (m *Manager) registerCompute(srv *rpc.Server) {
 	ep := srv.Endpoint(PlacementNamespace, PlacementAPIVersion)
 	rpc.HandleCall(ep, UpdateComputeInventory, m.updateComputeInventory)
 	rpc.HandleCall(ep, DeleteAllocationForInstance, m.deleteAllocationForInstance)
+	rpc.HandleCall(ep, MoveAllocations, m.moveAllocations)
 }
 
 // placement binds pkg/placement to the store's DB. The process that opens
@@ -111,4 +141,50 @@ func (m *Manager) deleteAllocationForInstance(ctx context.Context, args DeleteAl
 	}
 	rpc.Logger(ctx, m.log).Debug("allocations released", "instance_uuid", args.InstanceUUID, "nodes", len(released))
 	return DeleteAllocationForInstanceReply{Released: released}, nil
+}
+
+// moveAllocations is nova's move_allocations on pkg/placement: the
+// target's allocations on nodes the source does not hold are released,
+// then each of the source's is moved (Move: one write per node, so the
+// node's usage does not change on the way). The steps are not one
+// transaction; each is idempotent, so a caller that saw an error retries.
+func (m *Manager) moveAllocations(ctx context.Context, args MoveAllocationsArgs) (MoveAllocationsReply, error) {
+	var reply MoveAllocationsReply
+	if err := need("move_allocations", "source_consumer_uuid", args.SourceConsumer, "target_consumer_uuid", args.TargetConsumer); err != nil {
+		return reply, err
+	}
+	if args.SourceConsumer == args.TargetConsumer {
+		return reply, &exception.ObjectActionError{Action: "move_allocations", Reason: "source and target consumers are the same"}
+	}
+	p, err := m.placementClient()
+	if err != nil {
+		return reply, err
+	}
+	held, err := p.Allocations(ctx, args.SourceConsumer)
+	if err != nil {
+		return reply, err
+	}
+	if len(held) == 0 {
+		return reply, nil
+	}
+	targets, err := p.Allocations(ctx, args.TargetConsumer)
+	if err != nil {
+		return reply, err
+	}
+	var gone *placement.AllocationNotFound
+	for n := range targets {
+		if err := p.Release(ctx, n, args.TargetConsumer); err != nil && !errors.As(err, &gone) {
+			return reply, err
+		}
+		reply.Released = append(reply.Released, n)
+	}
+	for n := range held {
+		if err := p.Move(ctx, n, args.SourceConsumer, args.TargetConsumer); err != nil {
+			return reply, err
+		}
+		reply.Moved = append(reply.Moved, n)
+	}
+	rpc.Logger(ctx, m.log).Debug("allocations moved", "source_consumer", args.SourceConsumer,
+		"target_consumer", args.TargetConsumer, "moved", len(reply.Moved), "released", len(reply.Released))
+	return reply, nil
 }
