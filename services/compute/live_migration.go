@@ -77,22 +77,29 @@ func (m *Manager) liveMigration(ctx context.Context, args LiveMigrationArgs) err
 		inst: inst, migration: mig, data: data, dest: args.Dest, block: args.BlockMigration,
 		ctx: m.work.detach(ctx), phase: lmQueued,
 	}
+	if !m.lm.reserve(lm) {
+		// Stopping, or a migration of this instance is already here:
+		// refused before anything is written.
+		err := fmt.Errorf("live migration of %s not accepted: compute %s is stopping or already migrating it", uuid, m.host)
+		log.Error("live migration refused", "error", err)
+		return err
+	}
 	if _, err := m.conductor.EventStart(ctx, uuid, EventLiveMigration, m.host); err != nil {
 		log.Warn("instance action event not started", "event", EventLiveMigration, "error", err)
 	} else {
 		lm.eventStarted = true
 	}
 	if err := m.setMigrationStatus(ctx, mig, objects.MigrationQueued); err != nil {
+		m.lm.drop(lm, m.doLiveMigration)
 		m.finishEvent(lm, err)
 		return err
 	}
 	lm.tracker = m.mm.Track(mig.UUID.Get(), uuid, string(objects.MigrationQueued))
 	lm.tracker.Enter(migrationmetrics.PhaseQueued)
-	if !m.lm.submit(lm, m.doLiveMigration) {
-		// Stopping, or a migration of this instance is already here:
-		// nothing started, so it is undone as a queued abort would be.
-		err := fmt.Errorf("live migration of %s not submitted: compute %s is stopping or already migrating it", uuid, m.host)
-		log.Error("live migration not submitted", "error", err)
+	if !m.lm.activate(lm, m.doLiveMigration) {
+		// The compute began stopping while the migration was queued.
+		err := fmt.Errorf("live migration of %s not started: compute %s is stopping", uuid, m.host)
+		log.Error("live migration not started", "error", err)
 		m.cancelQueued(lm, err)
 		return err
 	}

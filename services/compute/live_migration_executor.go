@@ -2,6 +2,7 @@ package compute
 
 import (
 	"context"
+	"slices"
 	"sync"
 
 	"github.com/novanats/novanats/pkg/objects"
@@ -45,6 +46,10 @@ type liveMigration struct {
 	// must be finished with the outcome.
 	eventStarted bool
 
+	// ready: its handler queued it (status saved); set under the
+	// executor's lock.
+	ready bool
+
 	mu    sync.Mutex
 	phase lmPhase
 	// abortPending: an operator abort arrived when the driver could not
@@ -87,10 +92,12 @@ func newLMExecutor(limit int, start func(fn func()) bool) *lmExecutor {
 	return &lmExecutor{limit: limit, start: start, byInst: map[string]*liveMigration{}}
 }
 
-// submit queues lm and starts what the limit allows; run is called for
-// each migration when its turn comes. false: the instance already has a
+// reserve takes lm's place in the queue: the order of the queue is the
+// order the casts reached their handlers, whatever the conductor calls
+// each handler makes before the migration is queued. The migration starts
+// only once activate says it is queued. false: the instance already has a
 // live migration here, or the executor stopped.
-func (e *lmExecutor) submit(lm *liveMigration, run func(*liveMigration)) bool {
+func (e *lmExecutor) reserve(lm *liveMigration) bool {
 	e.mu.Lock()
 	defer e.mu.Unlock()
 	if e.stopped {
@@ -101,12 +108,40 @@ func (e *lmExecutor) submit(lm *liveMigration, run func(*liveMigration)) bool {
 	}
 	e.byInst[lm.uuid()] = lm
 	e.queue = append(e.queue, lm)
+	return true
+}
+
+// activate marks the reserved lm ready and starts what the limit allows;
+// run is called for each migration when its turn comes. false: the
+// executor stopped meanwhile (lm is no longer queued).
+func (e *lmExecutor) activate(lm *liveMigration, run func(*liveMigration)) bool {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	if e.stopped || e.byInst[lm.uuid()] != lm {
+		return false
+	}
+	lm.ready = true
 	e.dispatchLocked(run)
 	return true
 }
 
+// drop forgets a reserved lm that will not be activated.
+func (e *lmExecutor) drop(lm *liveMigration, run func(*liveMigration)) {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	if e.byInst[lm.uuid()] == lm {
+		delete(e.byInst, lm.uuid())
+	}
+	e.queue = slices.DeleteFunc(e.queue, func(q *liveMigration) bool { return q == lm })
+	if !e.stopped {
+		e.dispatchLocked(run)
+	}
+}
+
 func (e *lmExecutor) dispatchLocked(run func(*liveMigration)) {
-	for len(e.queue) > 0 && (e.limit == 0 || e.running < e.limit) {
+	// The head waits until its handler has queued it: later migrations
+	// never overtake it.
+	for len(e.queue) > 0 && e.queue[0].ready && (e.limit == 0 || e.running < e.limit) {
 		lm := e.queue[0]
 		e.queue = e.queue[1:]
 		lm.mu.Lock()
@@ -144,11 +179,15 @@ func (e *lmExecutor) done(lm *liveMigration, run func(*liveMigration)) {
 	}
 }
 
-// get returns the live migration of instance uuid queued or running here.
+// get returns the live migration of instance uuid queued or running here
+// (one still being queued by its handler is not there yet).
 func (e *lmExecutor) get(uuid string) *liveMigration {
 	e.mu.Lock()
 	defer e.mu.Unlock()
-	return e.byInst[uuid]
+	if lm := e.byInst[uuid]; lm != nil && lm.ready {
+		return lm
+	}
+	return nil
 }
 
 // dequeue removes the migration of instance uuid if it is still queued
@@ -157,7 +196,7 @@ func (e *lmExecutor) dequeue(uuid string) *liveMigration {
 	e.mu.Lock()
 	defer e.mu.Unlock()
 	for i, lm := range e.queue {
-		if lm.uuid() == uuid {
+		if lm.uuid() == uuid && lm.ready {
 			e.queue = append(e.queue[:i:i], e.queue[i+1:]...)
 			delete(e.byInst, uuid)
 			return lm
@@ -173,11 +212,14 @@ func (e *lmExecutor) stop() []*liveMigration {
 	e.mu.Lock()
 	defer e.mu.Unlock()
 	e.stopped = true
-	q := e.queue
-	e.queue = nil
-	for _, lm := range q {
+	var q []*liveMigration
+	for _, lm := range e.queue {
 		delete(e.byInst, lm.uuid())
+		if lm.ready {
+			q = append(q, lm)
+		}
 	}
+	e.queue = nil
 	return q
 }
 
