@@ -37,3 +37,16 @@ fuzz:
 # Benchmarks compare against raw NATS in the same run (docs/benchmarks.md).
 bench:
 	$(GO) test -run '^$$' -bench . -benchtime 100x -count 3 ./pkg/rpc/
+
+# Kubernetes manifests (k8s/) against a real etcd + kube-apiserver, started as
+# controller-runtime's envtest starts them. hack/envtest-assets.sh builds
+# kube-apiserver from the Go module proxy the first time (~20 minutes on
+# 2 cores) and reuses it after that. Not part of `test` yet.
+.PHONY: test-k8s k8s-auth
+test-k8s:
+	@assets="$$(hack/envtest-assets.sh)" && \
+	KUBEBUILDER_ASSETS="$$assets" $(GO) test -count=1 -run '^TestK8sManifests$$' -v ./k8s/
+
+# Re-render the NATS authorization configs of k8s/ from pkg/natsauth.
+k8s-auth:
+	hack/gen-nats-auth.sh
