@@ -5,7 +5,7 @@
 #   kube-apiserver  built from the Go module proxy (tools/go.mod pins the
 #                   release) into .cache/envtest/k8s-<version>/; no prebuilt
 #                   binary download is involved, so it works anywhere the Go
-#                   proxy is reachable. The first build takes ~10 minutes on
+#                   proxy is reachable. The first build takes ~20 minutes on
 #                   2 cores; after that the cached binary is reused.
 #   etcd            Debian's etcd-server package (/usr/bin/etcd).
 #   kubectl         Debian's kubernetes-client package (/usr/bin/kubectl); the
@@ -60,7 +60,7 @@ ln -sfn "$(command -v etcd)" "$assets/etcd"
 ln -sfn "$(command -v kubectl)" "$assets/kubectl"
 
 if [[ ! -x "$assets/kube-apiserver" ]]; then
-	log "building kube-apiserver $version (first time: ~10 minutes on 2 cores)"
+	log "building kube-apiserver $version (first time: ~20 minutes on 2 cores)"
 	start=$SECONDS
 	major="${version#v}"; major="${major%%.*}"
 	minor="${version#v*.}"; minor="${minor%%.*}"

@@ -5,7 +5,10 @@ module github.com/novanats/novanats/tools
 
 go 1.26.0
 
-require k8s.io/kubernetes v1.37.2
+require k8s.io/kubernetes v1.37.2 // indirect
+
+// hack/envtest-assets.sh builds it (go build k8s.io/kubernetes/cmd/kube-apiserver).
+tool k8s.io/kubernetes/cmd/kube-apiserver
 
 require (
 	cel.dev/expr v0.25.1 // indirect
