@@ -3,9 +3,11 @@ package main
 import (
 	"fmt"
 
+	"github.com/nats-io/nats.go"
 	"github.com/spf13/cobra"
 
 	"github.com/novanats/novanats/pkg/config"
+	"github.com/novanats/novanats/pkg/natsauth"
 	"github.com/novanats/novanats/services/compute"
 	"github.com/novanats/novanats/services/compute/virt/sim"
 )
@@ -47,7 +49,9 @@ simulated hosts in one process) to try live migration.`,
 			if err != nil {
 				return withCode(exitUsage, err)
 			}
-			p, err := newProcess("nova-compute", &f)
+			// The compute's NATS permissions allow replies only under its
+			// own inbox prefix (no host can read another's replies).
+			p, err := newProcess("nova-compute", &f, nats.CustomInboxPrefix(natsauth.ComputeInboxPrefix(cfg.Host)))
 			if err != nil {
 				return err
 			}

@@ -7,6 +7,8 @@ import (
 
 	"github.com/nats-io/nats.go"
 	"github.com/spf13/pflag"
+
+	"github.com/novanats/novanats/pkg/natsauth"
 )
 
 // natsFlags are the connection flags every command that talks to NATS takes.
@@ -33,10 +35,18 @@ func (f *natsFlags) register(fs *pflag.FlagSet) {
 }
 
 // connect opens the connection or explains, in one line, what to check.
-func (f *natsFlags) connect(name string) (*nats.Conn, error) {
+// extra options come last (a compute's own reply inbox prefix, which its
+// NATS permissions require).
+func (f *natsFlags) connect(name string, extra ...nats.Option) (*nats.Conn, error) {
 	opts := []nats.Option{nats.Name(name), nats.Timeout(5 * time.Second), nats.MaxReconnects(-1)}
 	if f.creds != "" {
-		opts = append(opts, nats.UserCredentials(f.creds))
+		// A .creds file (JWT + seed) or a bare NKey seed file, as the
+		// Kubernetes deployment mounts them.
+		credOpt, err := natsauth.CredentialsOption(f.creds)
+		if err != nil {
+			return nil, withCode(exitUsage, fmt.Errorf("--nats-creds %s: %w", f.creds, err))
+		}
+		opts = append(opts, credOpt)
 	}
 	if f.user != "" {
 		opts = append(opts, nats.UserInfo(f.user, f.password))
@@ -50,7 +60,7 @@ func (f *natsFlags) connect(name string) (*nats.Conn, error) {
 		}
 		opts = append(opts, nats.ClientCert(f.tlsCert, f.tlsKey))
 	}
-	nc, err := nats.Connect(f.url, opts...)
+	nc, err := nats.Connect(f.url, append(opts, extra...)...)
 	if err != nil {
 		hint := "is NATS running there? start a dev cloud with 'novanats dev', or pass --nats-url"
 		if errors.Is(err, nats.ErrAuthorization) {

@@ -72,8 +72,8 @@ type process struct {
 	log     *slog.Logger
 }
 
-func newProcess(name string, f *serviceFlags) (*process, error) {
-	nc, err := f.nats.connect(name)
+func newProcess(name string, f *serviceFlags, extra ...nats.Option) (*process, error) {
+	nc, err := f.nats.connect(name, extra...)
 	if err != nil {
 		return nil, err
 	}
