@@ -10,9 +10,11 @@ import (
 	"github.com/nats-io/nats.go"
 
 	"github.com/novanats/novanats/pkg/objects"
+	"github.com/novanats/novanats/pkg/placement"
 	"github.com/novanats/novanats/pkg/rpc"
 	"github.com/novanats/novanats/pkg/servicegroup"
 	"github.com/novanats/novanats/pkg/store"
+	"github.com/novanats/novanats/services/scheduler"
 )
 
 // Binary is the conductor's service binary name, as in nova's services table.
@@ -36,16 +38,29 @@ type Config struct {
 	WorkerPool int
 	// SubjectPrefix puts the conductor's subjects under a cell prefix.
 	SubjectPrefix string
+
+	// Placement is where the compute_task API releases the claims of
+	// builds that do not go ahead. nil binds placement on the store's
+	// DB, which then needs placement.Bucket() among its buckets; without
+	// it the conductor still serves the base API, and refuses
+	// compute_task requests saying so.
+	Placement *placement.Placement
+	// Compute is the client the compute_task API casts builds with:
+	// services/compute.NewAPI(nc). It cannot be built here, since
+	// services/compute imports this package. nil: compute_task requests
+	// are refused.
+	Compute ComputeAPI
 }
 
 // Service is a running conductor: the RPC server with the manager's
-// handlers, and the reporter that keeps its Service record up. Later parts
-// register the compute_task API on the same server.
+// handlers (base API) and the task manager's (compute_task API), and the
+// reporter that keeps its Service record up.
 type Service struct {
 	nc    *nats.Conn
 	store *store.Store
 	cfg   Config
 	mgr   *Manager
+	tasks *TaskManager
 	srv   *rpc.Server
 	log   *slog.Logger
 
@@ -79,11 +94,46 @@ func NewService(nc *nats.Conn, st *store.Store, cfg Config) (*Service, error) {
 	}
 	mgr := NewManager(st, cfg)
 	mgr.Register(srv)
-	return &Service{nc: nc, store: st, cfg: cfg, mgr: mgr, srv: srv, log: cfg.Logger.With("service", "conductor", "host", cfg.Host)}, nil
+	tasks, err := newTaskManager(nc, st, cfg)
+	if err != nil {
+		return nil, err
+	}
+	tasks.Register(srv)
+	return &Service{nc: nc, store: st, cfg: cfg, mgr: mgr, tasks: tasks, srv: srv, log: cfg.Logger.With("service", "conductor", "host", cfg.Host)}, nil
+}
+
+// newTaskManager builds the compute_task manager with the clients it
+// needs: placement (cfg's, or bound on the store's DB), a scheduler client
+// on nc, and cfg's compute client.
+func newTaskManager(nc *nats.Conn, st *store.Store, cfg Config) (*TaskManager, error) {
+	pl := cfg.Placement
+	if pl == nil {
+		p, err := placement.New(st.DB(), placement.Config{Logger: cfg.Logger})
+		if err != nil {
+			cfg.Logger.Warn("conductor: placement is not in the store's DB; the compute_task API will refuse requests", "error", err)
+		} else {
+			pl = p
+		}
+	}
+	copts := []rpc.ClientOption{rpc.WithMetrics(cfg.Metrics), rpc.WithLogger(cfg.Logger), rpc.Caller(Binary)}
+	if cfg.SubjectPrefix != "" {
+		copts = append(copts, rpc.SubjectPrefix(cfg.SubjectPrefix))
+	}
+	sched, err := scheduler.NewAPI(nc, copts...)
+	if err != nil {
+		return nil, err
+	}
+	if cfg.Compute == nil {
+		cfg.Logger.Warn("conductor: no compute client (Config.Compute); the compute_task API will refuse requests")
+	}
+	return NewTaskManager(st, pl, sched, cfg.Compute, cfg), nil
 }
 
 // Manager is the conductor's manager.
 func (s *Service) Manager() *Manager { return s.mgr }
+
+// Tasks is the conductor's compute_task manager.
+func (s *Service) Tasks() *TaskManager { return s.tasks }
 
 // Server is the conductor's RPC server, for registering more endpoints
 // before Start.
