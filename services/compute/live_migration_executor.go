@@ -61,12 +61,6 @@ type liveMigration struct {
 
 func (lm *liveMigration) uuid() string { return lm.inst.UUID.Get() }
 
-func (lm *liveMigration) getPhase() lmPhase {
-	lm.mu.Lock()
-	defer lm.mu.Unlock()
-	return lm.phase
-}
-
 // lmExecutor is nova's _live_migration_executor with its
 // _waiting_live_migrations: live migrations from this host start in the
 // order their casts arrived, at most limit at a time (0: no limit, as
