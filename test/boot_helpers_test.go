@@ -85,8 +85,8 @@ func startBootCloud(t *testing.T, o bootOptions) *bootCloud {
 	c.conductorNC = c.connectController(t)
 	c.db, c.store, c.placement = c.openRecords(t, c.conductorNC)
 	var err error
-	// The conductor's compute client is on its own connection, as the
-	// conductor process would build it.
+	// The conductor casts builds with the compute's own client, on its
+	// connection, as the process wiring the services passes it in.
 	if c.api, err = compute.NewAPI(c.conductorNC, rpc.Timeout(30*time.Second)); err != nil {
 		t.Fatal(err)
 	}
