@@ -26,7 +26,7 @@ const (
 	EventScheduleInstances = "schedule_instances"
 )
 
-// requestID is the request id the actions of ctx's request are kept under.
+// requestIDOf is the request id the actions of ctx's request are kept under.
 func requestIDOf(ctx context.Context) string {
 	rc, _ := rpc.RequestContextFrom(ctx)
 	return rc.RequestID
