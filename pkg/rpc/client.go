@@ -328,6 +328,8 @@ func (c *Client) call(ctx context.Context, msg *nats.Msg, method, subject string
 			return &HeartbeatTimeout{Method: method, Subject: subject, SinceHeartbeat: time.Since(lastBeat), Elapsed: time.Since(start)}
 		case <-ctx.Done():
 			return fmt.Errorf("rpc: call %s on %s after %s: %w", method, subject, time.Since(start).Round(time.Millisecond), ctx.Err())
+		case <-c.conn.closed:
+			return fmt.Errorf("rpc: call %s on %s: the NATS connection closed while waiting for the reply: %w", method, subject, nats.ErrConnectionClosed)
 		}
 	}
 }
@@ -351,6 +353,9 @@ type connState struct {
 	prefix  string
 	mu      sync.Mutex
 	waiters map[string]*waiter
+	// closed is closed when the connection closes for good: calls still
+	// waiting fail then instead of at their timeout.
+	closed chan struct{}
 }
 
 type waiter struct {
@@ -362,6 +367,19 @@ type waiter struct {
 func (s *connState) init() {
 	s.prefix = s.nc.NewInbox() + "." // "_INBOX.<nuid>.": a namespace of our own
 	s.waiters = map[string]*waiter{}
+	s.closed = make(chan struct{})
+	var once sync.Once
+	markClosed := func() { once.Do(func() { close(s.closed) }) }
+	statuses := s.nc.StatusChanged(nats.CLOSED)
+	go func() {
+		<-statuses
+		markClosed()
+	}()
+	if s.nc.IsClosed() {
+		markClosed()
+		s.initErr = nats.ErrConnectionClosed
+		return
+	}
 	_, s.initErr = s.nc.Subscribe(s.prefix+"*", s.dispatch)
 	if s.initErr != nil {
 		s.initErr = fmt.Errorf("rpc: subscribe to reply inbox: %w", s.initErr)

@@ -565,3 +565,20 @@ func waitFor(t *testing.T, cond func() bool) {
 }
 
 var _ = nats.ErrTimeout
+
+func TestCallFailsWhenItsConnectionCloses(t *testing.T) {
+	s, _ := env(t)
+	ts := startService(t, rpctest.Connect(t, s), "host-a")
+	defer close(ts.gate)
+	nc := rpctest.Connect(t, s)
+	c := newTestClient(t, nc, Timeout(time.Minute))
+	done := make(chan error, 1)
+	go func() { _, err := mBlock.Invoke(t.Context(), c, echoArgs{}); done <- err }()
+	<-ts.seen
+	start := time.Now()
+	nc.Close()
+	err := <-done
+	if !errors.Is(err, nats.ErrConnectionClosed) || time.Since(start) > 10*time.Second {
+		t.Fatalf("call on a closed connection: %v after %s", err, time.Since(start))
+	}
+}
