@@ -55,7 +55,7 @@ simulated hosts in one process) to try live migration.`,
 			if err != nil {
 				return err
 			}
-			cfg.Logger, cfg.Metrics, cfg.SubjectPrefix = p.log, p.metrics, f.subjectPrefix
+			cfg.Logger, cfg.Metrics, cfg.Registerer, cfg.SubjectPrefix = p.log, p.metrics, p.reg, f.subjectPrefix
 			svc, err := compute.NewService(p.nc, drv, cfg)
 			if err != nil {
 				p.close()

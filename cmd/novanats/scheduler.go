@@ -1,15 +1,12 @@
 package main
 
 import (
-	"context"
 	"strings"
 
-	"github.com/nats-io/nats.go/jetstream"
 	"github.com/spf13/cobra"
 
 	"github.com/novanats/novanats/pkg/config"
-	"github.com/novanats/novanats/pkg/placement"
-	"github.com/novanats/novanats/pkg/store"
+	"github.com/novanats/novanats/pkg/devcloud"
 	"github.com/novanats/novanats/services/scheduler"
 	"github.com/novanats/novanats/services/scheduler/weights"
 )
@@ -38,10 +35,10 @@ host state and makes claims in JetStream; nova's [filter_scheduler] and
 				return err
 			}
 			ctx := cmd.Context()
-			st, pl, err := openState(ctx, p, f.replicas, f.subjectPrefix)
+			st, pl, err := devcloud.OpenState(ctx, p.nc, devcloud.StateConfig{Prefix: bucketPrefix(f.subjectPrefix), Replicas: f.replicas})
 			if err != nil {
 				p.close()
-				return err
+				return withCode(exitUnavailable, err)
 			}
 			svc, err := scheduler.NewService(p.nc, st, pl, schedulerConfig(sc, p, f.subjectPrefix))
 			if err != nil {
@@ -77,25 +74,6 @@ func schedulerConfig(sc config.Scheduler, p *process, prefix string) scheduler.C
 		WorkerPool:                  sc.ExecutorThreadPoolSize,
 		SubjectPrefix:               prefix,
 	}
-}
-
-// openState opens the JetStream buckets that conductor and scheduler use.
-// The bucket prefix follows the subject prefix, so cells do not share state.
-func openState(ctx context.Context, p *process, replicas int, subjectPrefix string) (*store.Store, *placement.Placement, error) {
-	js, err := jetstream.New(p.nc)
-	if err != nil {
-		return nil, nil, withCode(exitUnavailable, err)
-	}
-	prefix := bucketPrefix(subjectPrefix)
-	st, err := store.Open(ctx, js, store.Config{Prefix: prefix, Replicas: replicas})
-	if err != nil {
-		return nil, nil, withCode(exitUnavailable, err)
-	}
-	pl, err := placement.Open(ctx, js, placement.Config{Prefix: prefix, Replicas: replicas, Logger: p.log})
-	if err != nil {
-		return nil, nil, withCode(exitUnavailable, err)
-	}
-	return st, pl, nil
 }
 
 // bucketPrefix turns a subject prefix ("cell1.") into a bucket prefix

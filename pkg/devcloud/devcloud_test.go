@@ -1,0 +1,111 @@
+package devcloud
+
+import (
+	"context"
+	"io"
+	"net/http"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/google/uuid"
+
+	"github.com/novanats/novanats/pkg/objects"
+	"github.com/novanats/novanats/pkg/rpc"
+	"github.com/novanats/novanats/services/conductor"
+)
+
+func flavor() *objects.Flavor {
+	f := new(objects.Flavor)
+	f.FlavorID.Set("m1.small")
+	f.Name.Set("m1.small")
+	f.VCPUs.Set(1)
+	f.MemoryMB.Set(512)
+	f.RootGB.Set(1)
+	f.EphemeralGB.Set(0)
+	f.Swap.Set(0)
+	f.ExtraSpecs.Set(map[string]string{})
+	return f
+}
+
+// awaitActive waits for the instance to become active, following its
+// record with a watch (no polling).
+func awaitActive(t *testing.T, c *Cloud, id string) *objects.Instance {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(t.Context(), 30*time.Second)
+	defer cancel()
+	updates, err := c.Store.Instances.Watch(ctx, id)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for u := range updates {
+		if u.Err != nil || u.Deleted || u.Value == nil {
+			continue
+		}
+		switch vm, _ := u.Value.VMState.Lookup(); vm {
+		case objects.VMStateActive:
+			return u.Value
+		case objects.VMStateError:
+			t.Fatalf("instance %s went to error: %+v", id, u.Value.Fault)
+		}
+	}
+	t.Fatalf("instance %s not active within 30s", id)
+	return nil
+}
+
+func TestDevCloudBootsAndSurvivesRestart(t *testing.T) {
+	dir := t.TempDir()
+	start := func() *Cloud {
+		c, err := Start(t.Context(), Config{DataDir: dir, NATSPort: -1, MetricsAddr: "127.0.0.1:0", Computes: 2})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return c
+	}
+	c := start()
+	nc, err := c.Connect("test-api")
+	if err != nil {
+		t.Fatal(err)
+	}
+	tasks, err := conductor.NewTaskAPI(nc)
+	if err != nil {
+		t.Fatal(err)
+	}
+	id := uuid.NewString()
+	ctx := rpc.WithRequestContext(t.Context(), rpc.NewRequestContext())
+	if err := tasks.ScheduleAndBuildInstances(ctx, []conductor.BuildRequest{{InstanceUUID: id, DisplayName: "vm-1", Flavor: flavor()}}); err != nil {
+		t.Fatal(err)
+	}
+	inst := awaitActive(t, c, id)
+	host := inst.Host.Get()
+	if host != "compute-1" && host != "compute-2" {
+		t.Fatalf("instance on %q", host)
+	}
+	resp, err := http.Get("http://" + c.MetricsAddr() + "/metrics")
+	if err != nil {
+		t.Fatal(err)
+	}
+	body, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	if !strings.Contains(string(body), `novanats_rpc_server_invocation_end_total{call_type="cast",exception="",method="build_and_run_instance"`) {
+		t.Fatalf("metrics lack the build cast:\n%.2000s", body)
+	}
+	if err := c.Stop(context.Background()); err != nil {
+		t.Fatalf("stop: %v", err)
+	}
+
+	// Same data dir: the instance is still there, still active, and its
+	// guest runs again on its host.
+	c = start()
+	defer c.Stop(context.Background())
+	again, err := c.Store.Instances.Get(t.Context(), id)
+	if err != nil {
+		t.Fatalf("instance lost across a restart: %v", err)
+	}
+	if vm, _ := again.VMState.Lookup(); vm != objects.VMStateActive || again.Host.Get() != host {
+		t.Fatalf("after restart: vm_state %v host %v", vm, again.Host.Get())
+	}
+	if ids, _ := c.Drivers[host].ListInstances(); len(ids) != 1 || ids[0] != id {
+		t.Fatalf("guest not back on %s: %v", host, ids)
+	}
+}
