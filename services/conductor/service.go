@@ -9,6 +9,7 @@ import (
 
 	"github.com/nats-io/nats.go"
 
+	"github.com/novanats/novanats/pkg/config"
 	"github.com/novanats/novanats/pkg/objects"
 	"github.com/novanats/novanats/pkg/placement"
 	"github.com/novanats/novanats/pkg/rpc"
@@ -50,6 +51,11 @@ type Config struct {
 	// services/compute imports this package. nil: compute_task requests
 	// are refused.
 	Compute ComputeAPI
+	// MigrateMaxRetries is nova's migrate_max_retries: how many other
+	// destinations a live migration the scheduler places may try after
+	// the first fails its checks; -1 (config.UnlimitedRetries) until no
+	// host is left, 0 none. nil is nova's default, -1.
+	MigrateMaxRetries *int
 }
 
 // Service is a running conductor: the RPC server with the manager's
@@ -61,6 +67,7 @@ type Service struct {
 	cfg   Config
 	mgr   *Manager
 	tasks *TaskManager
+	lm    *LiveMigrations
 	srv   *rpc.Server
 	log   *slog.Logger
 
@@ -99,7 +106,13 @@ func NewService(nc *nats.Conn, st *store.Store, cfg Config) (*Service, error) {
 		return nil, err
 	}
 	tasks.Register(srv)
-	return &Service{nc: nc, store: st, cfg: cfg, mgr: mgr, tasks: tasks, srv: srv, log: cfg.Logger.With("service", "conductor", "host", cfg.Host)}, nil
+	retries := config.UnlimitedRetries
+	if cfg.MigrateMaxRetries != nil {
+		retries = *cfg.MigrateMaxRetries
+	}
+	lm := NewLiveMigrations(tasks, LiveMigrationConfig{ServiceGroup: cfg.ServiceGroup, MaxRetries: retries, WorkerPool: cfg.WorkerPool})
+	lm.Register(srv)
+	return &Service{nc: nc, store: st, cfg: cfg, mgr: mgr, tasks: tasks, lm: lm, srv: srv, log: cfg.Logger.With("service", "conductor", "host", cfg.Host)}, nil
 }
 
 // newTaskManager builds the compute_task manager with the clients it
@@ -134,6 +147,9 @@ func (s *Service) Manager() *Manager { return s.mgr }
 
 // Tasks is the conductor's compute_task manager.
 func (s *Service) Tasks() *TaskManager { return s.tasks }
+
+// LiveMigrations is the conductor's live-migration tasks.
+func (s *Service) LiveMigrations() *LiveMigrations { return s.lm }
 
 // Server is the conductor's RPC server, for registering more endpoints
 // before Start.
@@ -184,7 +200,8 @@ func (s *Service) Start(ctx context.Context) error {
 }
 
 // Stop stops reporting, then stops the RPC server gracefully: requests
-// already taken are answered, unless ctx ends first.
+// already taken are answered, unless ctx ends first. Live-migration tasks
+// run beside the server's workers and are waited for after it.
 func (s *Service) Stop(ctx context.Context) error {
 	s.mu.Lock()
 	cancel, done := s.stopRep, s.repDone
@@ -198,5 +215,5 @@ func (s *Service) Stop(ctx context.Context) error {
 			return ctx.Err()
 		}
 	}
-	return s.srv.Stop(ctx)
+	return errors.Join(s.srv.Stop(ctx), s.lm.Stop(ctx))
 }

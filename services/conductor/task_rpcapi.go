@@ -27,8 +27,9 @@ const (
 	TaskAPIVersion = "1.16"
 )
 
-// The compute_task API's methods, one table: the client below and the
-// handlers in task_build.go (TaskManager.Register) name these descriptors.
+// The compute_task API's methods, one table: the clients and handlers
+// (task_build.go, TaskManager.Register; task_live_migrate*.go,
+// LiveMigrations.Register) name these descriptors.
 var (
 	// ScheduleAndBuildInstances creates the instances of a boot request,
 	// schedules them, and sends each to its compute. A cast, as in
@@ -36,14 +37,15 @@ var (
 	// in the store (vm_state, fault, instance action "create").
 	ScheduleAndBuildInstances = rpc.DefineCast[ScheduleAndBuildInstancesArgs](Topic, TaskNamespace, "schedule_and_build_instances", "1.16", false)
 
-	// The next part adds live migration here, with handlers in
-	// task_*.go files of their own:
-	//
-	//   live_migrate_instance  cast, nova's 1.15: the API returns at once;
-	//                          the migration is followed through its
-	//                          Migration record and instance action.
-	//   migrate_server         call, nova's 1.13: the API waits until the
-	//                          destination is chosen (or NoValidHost).
+	// LiveMigrateInstance starts a live migration and returns at once:
+	// nova's 1.15, a cast. The caller follows the Migration record and
+	// the "live-migration" action. Arguments, client and handlers are in
+	// task_live_migrate*.go.
+	LiveMigrateInstance = rpc.DefineCast[LiveMigrateInstanceArgs](Topic, TaskNamespace, "live_migrate_instance", "1.15", false)
+	// MigrateServer with live=true runs the same migration and answers
+	// once the destination is chosen and checked and the source told,
+	// or with the refusal: nova's 1.13, a call.
+	MigrateServer = rpc.DefineCall[MigrateServerArgs, MigrateServerReply](Topic, TaskNamespace, "migrate_server", "1.13")
 )
 
 // ScheduleAndBuildInstancesArgs are schedule_and_build_instances'
