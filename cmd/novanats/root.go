@@ -18,6 +18,6 @@ with live migration as the flagship flow, and is the operator's CLI for them.`,
 	// A flag that does not parse is a usage error (exit 2), like a bad
 	// argument, not a failed operation.
 	root.SetFlagErrorFunc(func(cmd *cobra.Command, err error) error { return withCode(exitUsage, err) })
-	root.AddCommand(newDevCommand(), newRPCCommand(), newConductorCommand(), newSchedulerCommand(), newComputeCommand())
+	root.AddCommand(newDemoCommand(), newDevCommand(), newRPCCommand(), newConductorCommand(), newSchedulerCommand(), newComputeCommand())
 	return root
 }

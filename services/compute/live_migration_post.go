@@ -53,11 +53,13 @@ func (m *Manager) postLiveMigration(ctx context.Context, lm *liveMigration, fina
 	} else {
 		log.Info("source allocation of the migration released", "nodes", len(released))
 	}
+	// The action's event is finished before the final status, so a
+	// client that sees the status sees the whole timeline too.
+	m.finishEvent(lm, postErr)
 	if err := m.setMigrationStatus(ctx, lm.migration, objects.MigrationCompleted); err != nil {
 		log.Error("migration not marked completed", "error", err)
 	}
 	lm.tracker.Finish(string(objects.MigrationCompleted), final.Downtime)
-	m.finishEvent(lm, postErr)
 	log.Info("live migration completed", "downtime", final.Downtime)
 }
 

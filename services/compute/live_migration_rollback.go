@@ -48,11 +48,11 @@ func (m *Manager) rollbackLiveMigration(ctx context.Context, lm *liveMigration, 
 			log.Error("rollback_live_migration_at_destination not sent; the destination keeps its prepared guest until it is cleaned", "error", err)
 		}
 	}
+	m.finishEvent(lm, o.cause) // before the final status, as on success
 	if err := m.setMigrationStatus(ctx, lm.migration, o.status); err != nil {
 		log.Error("migration final status not saved", "error", err)
 	}
 	lm.tracker.Finish(string(o.status), 0)
-	m.finishEvent(lm, o.cause)
 }
 
 // revertAllocation is nova's _revert_allocation: the migration consumer's
@@ -122,13 +122,13 @@ func (m *Manager) cancelQueued(lm *liveMigration, cause error) {
 	log := rpc.Logger(ctx, m.log).With("instance_uuid", lm.uuid(), "migration_uuid", lm.migration.UUID.Get())
 	m.revertAllocation(ctx, lm.uuid(), lm.migration.UUID.Get())
 	m.resetInstanceAfterLiveMigration(ctx, lm.uuid(), false, nil)
+	m.finishEvent(lm, cause) // before the final status, as on success
 	if err := m.setMigrationStatus(ctx, lm.migration, objects.MigrationCancelled); err != nil {
 		log.Error("migration not marked cancelled", "error", err)
 	}
 	if lm.tracker != nil {
 		lm.tracker.Finish(string(objects.MigrationCancelled), 0)
 	}
-	m.finishEvent(lm, cause)
 	log.Info("queued live migration cancelled")
 }
 
