@@ -52,7 +52,7 @@ request.`,
 			svc, err := conductor.NewService(p.nc, st, conductor.Config{
 				Host: cc.Host, ServiceGroup: cc.ServiceGroup(), Logger: p.log, Metrics: p.metrics,
 				WorkerPool: cc.ExecutorThreadPoolSize, SubjectPrefix: f.subjectPrefix,
-				Placement: pl, Compute: computeAPI,
+				Placement: pl, Compute: computeAPI, MigrateMaxRetries: &cc.MigrateMaxRetries,
 			})
 			if err != nil {
 				p.close()
