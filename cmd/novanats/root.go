@@ -19,5 +19,6 @@ with live migration as the flagship flow, and is the operator's CLI for them.`,
 	// argument, not a failed operation.
 	root.SetFlagErrorFunc(func(cmd *cobra.Command, err error) error { return withCode(exitUsage, err) })
 	root.AddCommand(newDemoCommand(), newDevCommand(), newRPCCommand(), newConductorCommand(), newSchedulerCommand(), newComputeCommand())
+	root.AddCommand(newServerCommand())
 	return root
 }

@@ -1,0 +1,179 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"time"
+
+	"github.com/nats-io/nats.go"
+	"github.com/spf13/cobra"
+
+	"github.com/novanats/novanats/pkg/devcloud"
+	"github.com/novanats/novanats/pkg/exception"
+	"github.com/novanats/novanats/pkg/objects"
+	"github.com/novanats/novanats/pkg/store"
+)
+
+// opFlags are the flags of the operator's commands: NATS, and the cell's
+// subject prefix (which names its state buckets).
+type opFlags struct {
+	natsFlags
+	subjectPrefix string
+}
+
+func (f *opFlags) registerOp(cmd *cobra.Command) {
+	f.natsFlags.register(cmd.PersistentFlags())
+	cmd.PersistentFlags().StringVar(&f.subjectPrefix, "subject-prefix", envOr("NOVANATS_SUBJECT_PREFIX", ""), "the cell's RPC subject prefix, e.g. cell1.")
+}
+
+// openState connects and opens the store, as operator commands read state.
+func (f *opFlags) openState(ctx context.Context, name string) (*nats.Conn, *store.Store, error) {
+	nc, err := f.connect(name)
+	if err != nil {
+		return nil, nil, err
+	}
+	st, _, err := devcloud.OpenState(ctx, nc, devcloud.StateConfig{Prefix: bucketPrefix(f.subjectPrefix)})
+	if err != nil {
+		nc.Close()
+		return nil, nil, withCode(exitUnavailable, err)
+	}
+	return nc, st, nil
+}
+
+func newServerCommand() *cobra.Command {
+	var f opFlags
+	cmd := &cobra.Command{Use: "server", Short: "List and show instances"}
+	f.registerOp(cmd)
+	cmd.AddCommand(newServerListCommand(&f), newServerShowCommand(&f))
+	return cmd
+}
+
+func newServerListCommand(f *opFlags) *cobra.Command {
+	var o outputFlag
+	cmd := &cobra.Command{
+		Use:   "list",
+		Short: "List all instances",
+		Args:  usageArgs(cobra.NoArgs),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			if err := o.check(); err != nil {
+				return err
+			}
+			ctx, cancel := context.WithTimeout(cmd.Context(), 30*time.Second)
+			defer cancel()
+			nc, st, err := f.openState(ctx, "novanats server list")
+			if err != nil {
+				return err
+			}
+			defer nc.Close()
+			insts, err := st.Instances.List(ctx)
+			if err != nil {
+				return err
+			}
+			if insts == nil {
+				insts = []*objects.Instance{}
+			}
+			return o.print(cmd.OutOrStdout(), insts, func(tw io.Writer) {
+				fmt.Fprintln(tw, "UUID\tNAME\tSTATUS\tTASK\tHOST\tMEMORY")
+				for _, in := range insts {
+					fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\n", in.UUID.Get(), orDash(in.DisplayName.Get()), orDash(in.VMState.Get()),
+						orDash(in.TaskState.Get()), orDash(in.Host.Get()), memMB(in.MemoryMB.Get()))
+				}
+			})
+		},
+	}
+	o.register(cmd.Flags())
+	return cmd
+}
+
+func newServerShowCommand(f *opFlags) *cobra.Command {
+	var o outputFlag
+	cmd := &cobra.Command{
+		Use:   "show SERVER",
+		Short: "Show an instance, by uuid or unique name",
+		Args:  usageArgs(cobra.ExactArgs(1)),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			if err := o.check(); err != nil {
+				return err
+			}
+			ctx, cancel := context.WithTimeout(cmd.Context(), 30*time.Second)
+			defer cancel()
+			nc, st, err := f.openState(ctx, "novanats server show")
+			if err != nil {
+				return err
+			}
+			defer nc.Close()
+			in, err := findServer(ctx, st, args[0])
+			if err != nil {
+				return err
+			}
+			return o.print(cmd.OutOrStdout(), in, func(tw io.Writer) {
+				row := func(k string, v any) { fmt.Fprintf(tw, "%s\t%v\n", k, v) }
+				row("uuid", in.UUID.Get())
+				row("name", orDash(in.DisplayName.Get()))
+				row("status", orDash(in.VMState.Get()))
+				row("task", orDash(in.TaskState.Get()))
+				row("power", orDash(in.PowerState.Get()))
+				row("host", orDash(in.Host.Get()))
+				row("node", orDash(in.Node.Get()))
+				row("vcpus", in.VCPUs.Get())
+				row("memory", memMB(in.MemoryMB.Get()))
+				row("root_gb", in.RootGB.Get())
+				if fl, ok := in.Fault.Lookup(); ok && fl != nil {
+					row("fault", fl.Message.Get())
+				}
+			})
+		},
+	}
+	o.register(cmd.Flags())
+	return cmd
+}
+
+// findServer finds an instance by uuid, else by a name only one has;
+// neither is exit 4, an ambiguous name exit 2.
+func findServer(ctx context.Context, st *store.Store, ref string) (*objects.Instance, error) {
+	in, err := st.Instances.Get(ctx, ref)
+	if err == nil {
+		return in, nil
+	}
+	var nf *exception.InstanceNotFound
+	if !errors.As(err, &nf) {
+		// Not a uuid-shaped key, or the store failed: try names below
+		// unless it is clearly the store.
+		if errors.Is(err, context.DeadlineExceeded) {
+			return nil, err
+		}
+	}
+	all, lerr := st.Instances.List(ctx)
+	if lerr != nil {
+		return nil, lerr
+	}
+	var found []*objects.Instance
+	for _, x := range all {
+		if x.DisplayName.Get() == ref {
+			found = append(found, x)
+		}
+	}
+	switch len(found) {
+	case 0:
+		return nil, withCode(exitNotFound, fmt.Errorf("no server %q (by uuid or name)", ref))
+	case 1:
+		return found[0], nil
+	}
+	return nil, withCode(exitUsage, fmt.Errorf("%d servers are named %q: give the uuid", len(found), ref))
+}
+
+func memMB(mb int) string {
+	if mb == 0 {
+		return "-"
+	}
+	return fmt.Sprintf("%d MiB", mb)
+}
+
+// usageArgs makes a wrong number of arguments a usage error (exit 2).
+func usageArgs(check cobra.PositionalArgs) cobra.PositionalArgs {
+	return func(cmd *cobra.Command, args []string) error {
+		return withCode(exitUsage, check(cmd, args))
+	}
+}
