@@ -20,5 +20,6 @@ with live migration as the flagship flow, and is the operator's CLI for them.`,
 	root.SetFlagErrorFunc(func(cmd *cobra.Command, err error) error { return withCode(exitUsage, err) })
 	root.AddCommand(newDemoCommand(), newDevCommand(), newRPCCommand(), newConductorCommand(), newSchedulerCommand(), newComputeCommand())
 	root.AddCommand(newServerCommand())
+	root.AddCommand(newLiveMigrateCommand())
 	return root
 }

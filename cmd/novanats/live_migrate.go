@@ -1,0 +1,105 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/spf13/cobra"
+
+	"github.com/novanats/novanats/pkg/exception"
+	"github.com/novanats/novanats/pkg/objects"
+	"github.com/novanats/novanats/pkg/rpc"
+	"github.com/novanats/novanats/services/compute/virt"
+	"github.com/novanats/novanats/services/conductor"
+)
+
+func newLiveMigrateCommand() *cobra.Command {
+	var (
+		f    opFlags
+		host string
+		wait bool
+	)
+	cmd := &cobra.Command{
+		Use:   "live-migrate SERVER",
+		Short: "Live-migrate an instance (the scheduler picks the destination unless --host)",
+		Long: `live-migrate asks the conductor to live-migrate SERVER (uuid or unique
+name). With --wait it follows the migration to its end and exits 0 only
+when it completed. Exit 5 when the instance's state refuses the migration,
+4 when there is no such server.`,
+		Args: usageArgs(cobra.ExactArgs(1)),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			out := cmd.OutOrStdout()
+			ctx, cancel := context.WithTimeout(cmd.Context(), 30*time.Second)
+			defer cancel()
+			nc, st, err := f.openState(ctx, "novanats live-migrate")
+			if err != nil {
+				return err
+			}
+			defer nc.Close()
+			inst, err := findServer(ctx, st, args[0])
+			if err != nil {
+				return err
+			}
+			tasks, err := conductor.NewTaskAPI(nc, rpc.Caller("novanats-cli"))
+			if err != nil {
+				return err
+			}
+			mig, err := tasks.MigrateServer(operatorContext(ctx), conductor.LiveMigrateInstanceArgs{InstanceUUID: inst.UUID.Get(), Host: host})
+			if err != nil {
+				return refusal("live migration refused", err)
+			}
+			fmt.Fprintf(out, "live migration %s (id %d) of %s started: %s -> %s\n", mig.UUID.Get(), mig.ID.Get(), inst.UUID.Get(),
+				mig.SourceCompute.Get(), orDash(mig.DestCompute.Get()))
+			if !wait {
+				return nil
+			}
+			cancel()
+			final, err := followMigration(cmd.Context(), out, st, mig.ID.Get(), nil)
+			if err != nil {
+				return err
+			}
+			if s := final.Status.Get(); s != objects.MigrationCompleted {
+				return fmt.Errorf("migration %s ended %s", final.UUID.Get(), s)
+			}
+			return nil
+		},
+	}
+	f.registerOp(cmd)
+	cmd.Flags().StringVar(&host, "host", "", "destination host (checked by the scheduler)")
+	cmd.Flags().BoolVar(&wait, "wait", false, "follow the migration to its end")
+	return cmd
+}
+
+// operatorContext is a new request from the operator's CLI.
+func operatorContext(ctx context.Context) context.Context {
+	rc := rpc.NewRequestContext()
+	rc.UserID, rc.ProjectID = "novanats-cli", "admin"
+	return rpc.WithRequestContext(ctx, rc)
+}
+
+// refusal turns a service's error into one line, with exit 5 when the
+// object's state refused the action and 4 when it is gone.
+func refusal(what string, err error) error {
+	msg := err.Error()
+	var re *rpc.RemoteError
+	if errors.As(err, &re) {
+		msg = re.Type + ": " + re.Message
+	}
+	line := fmt.Errorf("%s: %s", what, msg)
+	var (
+		uts *exception.UnexpectedTaskState
+		iis *exception.InstanceInvalidState
+		pce *virt.MigrationPreCheckError
+		inf *exception.InstanceNotFound
+		mnf *exception.MigrationNotFound
+	)
+	switch {
+	case errors.As(err, &uts), errors.As(err, &iis), errors.As(err, &pce):
+		return withCode(exitConflict, line)
+	case errors.As(err, &inf), errors.As(err, &mnf):
+		return withCode(exitNotFound, line)
+	}
+	return line
+}
