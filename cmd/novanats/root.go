@@ -21,5 +21,6 @@ with live migration as the flagship flow, and is the operator's CLI for them.`,
 	root.AddCommand(newDemoCommand(), newDevCommand(), newRPCCommand(), newConductorCommand(), newSchedulerCommand(), newComputeCommand())
 	root.AddCommand(newServerCommand())
 	root.AddCommand(newLiveMigrateCommand())
+	root.AddCommand(newMigrationCommand())
 	return root
 }

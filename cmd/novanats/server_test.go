@@ -18,6 +18,12 @@ import (
 // startCloud starts a dev cloud and boots the named instances (1 GiB each).
 func startCloud(t *testing.T, names ...string) (*devcloud.Cloud, []*objects.Instance) {
 	t.Helper()
+	return startCloudMem(t, 1024, names...)
+}
+
+// startCloudMem is startCloud with instances of memoryMB each.
+func startCloudMem(t *testing.T, memoryMB int, names ...string) (*devcloud.Cloud, []*objects.Instance) {
+	t.Helper()
 	ctx, cancel := context.WithTimeout(t.Context(), 30*time.Second)
 	defer cancel()
 	cloud, err := devcloud.Start(ctx, devcloud.Config{DataDir: t.TempDir(), NATSPort: -1, MetricsAddr: "-", SimSpeed: 8})
@@ -38,7 +44,7 @@ func startCloud(t *testing.T, names ...string) (*devcloud.Cloud, []*objects.Inst
 	}
 	var reqs []conductor.BuildRequest
 	for _, n := range names {
-		reqs = append(reqs, conductor.BuildRequest{InstanceUUID: uuid.NewString(), DisplayName: n, Flavor: demoFlavor(1024)})
+		reqs = append(reqs, conductor.BuildRequest{InstanceUUID: uuid.NewString(), DisplayName: n, Flavor: demoFlavor(memoryMB)})
 	}
 	if err := tasks.ScheduleAndBuildInstances(apiContext(ctx), reqs); err != nil {
 		t.Fatal(err)
