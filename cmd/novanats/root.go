@@ -22,5 +22,6 @@ with live migration as the flagship flow, and is the operator's CLI for them.`,
 	root.AddCommand(newServerCommand())
 	root.AddCommand(newLiveMigrateCommand())
 	root.AddCommand(newMigrationCommand())
+	root.AddCommand(newHostCommand())
 	return root
 }
