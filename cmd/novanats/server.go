@@ -44,9 +44,9 @@ func (f *opFlags) openState(ctx context.Context, name string) (*nats.Conn, *stor
 
 func newServerCommand() *cobra.Command {
 	var f opFlags
-	cmd := &cobra.Command{Use: "server", Short: "List and show instances"}
+	cmd := &cobra.Command{Use: "server", Short: "List, show, create and delete instances"}
 	f.registerOp(cmd)
-	cmd.AddCommand(newServerListCommand(&f), newServerShowCommand(&f))
+	cmd.AddCommand(newServerListCommand(&f), newServerShowCommand(&f), newServerCreateCommand(&f), newServerDeleteCommand(&f), newServerActionListCommand(&f))
 	return cmd
 }
 
