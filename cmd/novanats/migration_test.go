@@ -71,6 +71,17 @@ func TestMigrationListShowAndRefusals(t *testing.T) {
 }
 
 func TestMigrationAbortRunning(t *testing.T) {
+	actOnRunning(t, "abort", objects.MigrationCancelled)
+}
+
+func TestMigrationForceCompleteRunning(t *testing.T) {
+	actOnRunning(t, "force-complete", objects.MigrationCompleted)
+}
+
+// actOnRunning starts a live migration of a large instance, runs verb on
+// it once it is running, and wants it to end want.
+func actOnRunning(t *testing.T, verb string, want objects.MigrationStatus) {
+	t.Helper()
 	cloud, _ := startCloudMem(t, 16384, "big")
 	url := cloud.NATSURL()
 	out, code := run(t, "live-migrate", "big", "--nats-url", url)
@@ -94,15 +105,18 @@ func TestMigrationAbortRunning(t *testing.T) {
 		}
 		s := u.Value.Status.Get()
 		if s == objects.MigrationRunning && !aborted {
-			out, code := run(t, "migration", "abort", fmt.Sprint(u.Value.ID.Get()), "--nats-url", url)
-			if code != exitOK || !strings.Contains(out, "abort requested") {
-				t.Fatalf("abort: exit %d: %s", code, out)
+			out, code := run(t, "migration", verb, fmt.Sprint(u.Value.ID.Get()), "--nats-url", url)
+			if code != exitOK || !strings.Contains(out, verb+" requested") {
+				t.Fatalf("%s: exit %d: %s", verb, code, out)
 			}
 			aborted = true
 		}
 		if finalMigration(s) {
-			if s != objects.MigrationCancelled {
-				t.Fatalf("migration ended %s, want cancelled", s)
+			if !aborted {
+				t.Fatalf("migration ended %s before %s was tried", s, verb)
+			}
+			if s != want {
+				t.Fatalf("migration ended %s after %s, want %s", s, verb, want)
 			}
 			return
 		}
