@@ -27,7 +27,7 @@ type hostRow struct {
 
 func newHostCommand() *cobra.Command {
 	var f opFlags
-	cmd := &cobra.Command{Use: "host", Short: "List compute hosts"}
+	cmd := &cobra.Command{Use: "host", Short: "List, disable and enable compute hosts"}
 	f.registerOp(cmd)
 	var (
 		o        outputFlag
@@ -96,5 +96,6 @@ func newHostCommand() *cobra.Command {
 	o.register(list.Flags())
 	list.Flags().DurationVar(&downTime, "service-down-time", servicegroup.DefaultServiceDownTime, "a host whose last report is older is down (nova's service_down_time)")
 	cmd.AddCommand(list)
+	cmd.AddCommand(newHostToggleCommands(&f)...)
 	return cmd
 }

@@ -1,0 +1,64 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/spf13/cobra"
+
+	"github.com/novanats/novanats/pkg/exception"
+	"github.com/novanats/novanats/pkg/objects"
+)
+
+// newHostToggleCommands are `host disable HOST [--reason]` and `host
+// enable HOST`: nova's `compute service set --disable`. A disabled host
+// stays up but the scheduler gives it no new instances or migrations.
+func newHostToggleCommands(f *opFlags) []*cobra.Command {
+	toggle := func(disable bool) *cobra.Command {
+		var reason string
+		verb, short := "enable", "Let the scheduler place instances on HOST again"
+		if disable {
+			verb, short = "disable", "Stop the scheduler from placing instances on HOST (it stays up; what runs there keeps running)"
+		}
+		cmd := &cobra.Command{
+			Use:   verb + " HOST",
+			Short: short,
+			Args:  usageArgs(cobra.ExactArgs(1)),
+			RunE: func(cmd *cobra.Command, args []string) error {
+				ctx, cancel := context.WithTimeout(cmd.Context(), 30*time.Second)
+				defer cancel()
+				nc, st, err := f.openState(ctx, "novanats host "+verb)
+				if err != nil {
+					return err
+				}
+				defer nc.Close()
+				host := args[0]
+				_, err = st.Services.Update(ctx, host, "nova-compute", func(sv *objects.Service) error {
+					sv.Disabled.Set(disable)
+					if disable {
+						sv.DisabledReason.Set(reason)
+					} else {
+						sv.DisabledReason.SetNull()
+					}
+					return nil
+				})
+				var nf *exception.HostBinaryNotFound
+				if errors.As(err, &nf) || errors.Is(err, exception.ErrNotFound) {
+					return withCode(exitNotFound, fmt.Errorf("no compute host %q (see 'novanats host list')", host))
+				}
+				if err != nil {
+					return err
+				}
+				fmt.Fprintf(cmd.OutOrStdout(), "host %s %sd\n", host, verb)
+				return nil
+			},
+		}
+		if disable {
+			cmd.Flags().StringVar(&reason, "reason", "", "why (shown by host list)")
+		}
+		return cmd
+	}
+	return []*cobra.Command{toggle(true), toggle(false)}
+}
