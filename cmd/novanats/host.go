@@ -1,7 +1,6 @@
 package main
 
 import (
-	"context"
 	"fmt"
 	"io"
 	"time"
@@ -41,13 +40,11 @@ func newHostCommand() *cobra.Command {
 			if err := o.check(); err != nil {
 				return err
 			}
-			ctx, cancel := context.WithTimeout(cmd.Context(), 30*time.Second)
-			defer cancel()
-			nc, st, err := f.openState(ctx, "novanats host list")
+			ctx, _, st, done, err := f.session(cmd, 30*time.Second)
 			if err != nil {
 				return err
 			}
-			defer nc.Close()
+			defer done()
 			svcs, err := st.Services.ListByBinary(ctx, "nova-compute")
 			if err != nil {
 				return err

@@ -1,7 +1,6 @@
 package main
 
 import (
-	"context"
 	"errors"
 	"fmt"
 	"time"
@@ -27,13 +26,11 @@ func newHostToggleCommands(f *opFlags) []*cobra.Command {
 			Short: short,
 			Args:  usageArgs(cobra.ExactArgs(1)),
 			RunE: func(cmd *cobra.Command, args []string) error {
-				ctx, cancel := context.WithTimeout(cmd.Context(), 30*time.Second)
-				defer cancel()
-				nc, st, err := f.openState(ctx, "novanats host "+verb)
+				ctx, _, st, done, err := f.session(cmd, 30*time.Second)
 				if err != nil {
 					return err
 				}
-				defer nc.Close()
+				defer done()
 				host := args[0]
 				_, err = st.Services.Update(ctx, host, "nova-compute", func(sv *objects.Service) error {
 					sv.Disabled.Set(disable)

@@ -31,13 +31,11 @@ when it completed. Exit 5 when the instance's state refuses the migration,
 		Args: usageArgs(cobra.ExactArgs(1)),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			out := cmd.OutOrStdout()
-			ctx, cancel := context.WithTimeout(cmd.Context(), 30*time.Second)
-			defer cancel()
-			nc, st, err := f.openState(ctx, "novanats live-migrate")
+			ctx, nc, st, done, err := f.session(cmd, 30*time.Second)
 			if err != nil {
 				return err
 			}
-			defer nc.Close()
+			defer done()
 			inst, err := findServer(ctx, st, args[0])
 			if err != nil {
 				return err
@@ -55,7 +53,8 @@ when it completed. Exit 5 when the instance's state refuses the migration,
 			if !wait {
 				return nil
 			}
-			cancel()
+			// The wait is not bounded by the session's timeout: a
+			// migration takes as long as it takes.
 			final, err := followMigration(cmd.Context(), out, st, mig.ID.Get(), nil)
 			if err != nil {
 				return err

@@ -61,13 +61,11 @@ func newMigrationListCommand(f *opFlags) *cobra.Command {
 			if err := o.check(); err != nil {
 				return err
 			}
-			ctx, cancel := context.WithTimeout(cmd.Context(), 30*time.Second)
-			defer cancel()
-			nc, st, err := f.openState(ctx, "novanats migration list")
+			ctx, _, st, done, err := f.session(cmd, 30*time.Second)
 			if err != nil {
 				return err
 			}
-			defer nc.Close()
+			defer done()
 			migs, err := st.Migrations.List(ctx)
 			if err != nil {
 				return err
@@ -103,13 +101,11 @@ func newMigrationShowCommand(f *opFlags) *cobra.Command {
 			if err := o.check(); err != nil {
 				return err
 			}
-			ctx, cancel := context.WithTimeout(cmd.Context(), 30*time.Second)
-			defer cancel()
-			nc, st, err := f.openState(ctx, "novanats migration show")
+			ctx, _, st, done, err := f.session(cmd, 30*time.Second)
 			if err != nil {
 				return err
 			}
-			defer nc.Close()
+			defer done()
 			m, err := findMigration(ctx, st, args[0])
 			if err != nil {
 				return err
@@ -143,13 +139,11 @@ func newMigrationActionCommand(f *opFlags, verb, short string, allowed []objects
 		Short: short,
 		Args:  usageArgs(cobra.ExactArgs(1)),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			ctx, cancel := context.WithTimeout(cmd.Context(), 30*time.Second)
-			defer cancel()
-			nc, st, err := f.openState(ctx, "novanats migration "+verb)
+			ctx, nc, st, done, err := f.session(cmd, 30*time.Second)
 			if err != nil {
 				return err
 			}
-			defer nc.Close()
+			defer done()
 			m, err := findMigration(ctx, st, args[0])
 			if err != nil {
 				return err

@@ -28,18 +28,23 @@ func (f *opFlags) registerOp(cmd *cobra.Command) {
 	cmd.PersistentFlags().StringVar(&f.subjectPrefix, "subject-prefix", envOr("NOVANATS_SUBJECT_PREFIX", ""), "the cell's RPC subject prefix, e.g. cell1.")
 }
 
-// openState connects and opens the store, as operator commands read state.
-func (f *opFlags) openState(ctx context.Context, name string) (*nats.Conn, *store.Store, error) {
-	nc, err := f.connect(name)
+// session is what every operator command starts with: a context bounded
+// by timeout, a connection named after the command, and the store. done
+// releases them.
+func (f *opFlags) session(cmd *cobra.Command, timeout time.Duration) (ctx context.Context, nc *nats.Conn, st *store.Store, done func(), err error) {
+	ctx, cancel := context.WithTimeout(cmd.Context(), timeout)
+	nc, err = f.connect(cmd.CommandPath())
 	if err != nil {
-		return nil, nil, err
+		cancel()
+		return nil, nil, nil, nil, err
 	}
-	st, _, err := devcloud.OpenState(ctx, nc, devcloud.StateConfig{Prefix: bucketPrefix(f.subjectPrefix)})
+	st, _, err = devcloud.OpenState(ctx, nc, devcloud.StateConfig{Prefix: bucketPrefix(f.subjectPrefix)})
 	if err != nil {
 		nc.Close()
-		return nil, nil, withCode(exitUnavailable, err)
+		cancel()
+		return nil, nil, nil, nil, withCode(exitUnavailable, err)
 	}
-	return nc, st, nil
+	return ctx, nc, st, func() { nc.Close(); cancel() }, nil
 }
 
 func newServerCommand() *cobra.Command {
@@ -60,13 +65,11 @@ func newServerListCommand(f *opFlags) *cobra.Command {
 			if err := o.check(); err != nil {
 				return err
 			}
-			ctx, cancel := context.WithTimeout(cmd.Context(), 30*time.Second)
-			defer cancel()
-			nc, st, err := f.openState(ctx, "novanats server list")
+			ctx, _, st, done, err := f.session(cmd, 30*time.Second)
 			if err != nil {
 				return err
 			}
-			defer nc.Close()
+			defer done()
 			insts, err := st.Instances.List(ctx)
 			if err != nil {
 				return err
@@ -97,13 +100,11 @@ func newServerShowCommand(f *opFlags) *cobra.Command {
 			if err := o.check(); err != nil {
 				return err
 			}
-			ctx, cancel := context.WithTimeout(cmd.Context(), 30*time.Second)
-			defer cancel()
-			nc, st, err := f.openState(ctx, "novanats server show")
+			ctx, _, st, done, err := f.session(cmd, 30*time.Second)
 			if err != nil {
 				return err
 			}
-			defer nc.Close()
+			defer done()
 			in, err := findServer(ctx, st, args[0])
 			if err != nil {
 				return err

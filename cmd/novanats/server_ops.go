@@ -30,13 +30,11 @@ func newServerCreateCommand(f *opFlags) *cobra.Command {
 				return withCode(exitUsage, fmt.Errorf("--vcpus and --memory-mb must be positive, --disk-gb not negative"))
 			}
 			out := cmd.OutOrStdout()
-			ctx, cancel := context.WithTimeout(cmd.Context(), 2*time.Minute)
-			defer cancel()
-			nc, st, err := f.openState(ctx, "novanats server create")
+			ctx, nc, st, done, err := f.session(cmd, 2*time.Minute)
 			if err != nil {
 				return err
 			}
-			defer nc.Close()
+			defer done()
 			tasks, err := conductor.NewTaskAPI(nc, rpc.Caller("novanats-cli"))
 			if err != nil {
 				return err
@@ -101,13 +99,11 @@ func newServerDeleteCommand(f *opFlags) *cobra.Command {
 		Args:  usageArgs(cobra.ExactArgs(1)),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			out := cmd.OutOrStdout()
-			ctx, cancel := context.WithTimeout(cmd.Context(), time.Minute)
-			defer cancel()
-			nc, st, err := f.openState(ctx, "novanats server delete")
+			ctx, nc, st, done, err := f.session(cmd, time.Minute)
 			if err != nil {
 				return err
 			}
-			defer nc.Close()
+			defer done()
 			inst, err := findServer(ctx, st, args[0])
 			if err != nil {
 				return err
@@ -184,13 +180,11 @@ func newServerActionListCommand(f *opFlags) *cobra.Command {
 			if err := o.check(); err != nil {
 				return err
 			}
-			ctx, cancel := context.WithTimeout(cmd.Context(), 30*time.Second)
-			defer cancel()
-			nc, st, err := f.openState(ctx, "novanats server action-list")
+			ctx, _, st, done, err := f.session(cmd, 30*time.Second)
 			if err != nil {
 				return err
 			}
-			defer nc.Close()
+			defer done()
 			inst, err := findServer(ctx, st, args[0])
 			if err != nil {
 				return err
