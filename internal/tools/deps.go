@@ -12,4 +12,9 @@ import (
 	_ "github.com/schollz/progressbar/v3"
 	_ "github.com/spf13/cobra"
 	_ "github.com/vmihailenco/msgpack/v5"
+	_ "k8s.io/apimachinery/pkg/apis/meta/v1"
+	_ "k8s.io/cli-runtime/pkg/genericclioptions"
+	_ "k8s.io/client-go/kubernetes"
+	_ "sigs.k8s.io/controller-runtime"
+	_ "sigs.k8s.io/yaml"
 )
