@@ -58,6 +58,7 @@ request.`,
 				p.close()
 				return withCode(exitUsage, err)
 			}
+			p.reg.MustRegister(svc.ServiceCollector()) // novanats_service_up/disabled (docs/metrics.md)
 			if err := svc.Start(ctx); err != nil {
 				p.close()
 				return err

@@ -140,6 +140,7 @@ func Start(ctx context.Context, cfg Config) (c *Cloud, err error) {
 	if err != nil {
 		return c, err
 	}
+	c.Registry.MustRegister(c.Conductor.ServiceCollector()) // novanats_service_up/disabled (docs/metrics.md)
 	if err := c.startService(ctx, c.Conductor.Start, c.Conductor.Stop); err != nil {
 		return c, fmt.Errorf("devcloud: conductor: %w", err)
 	}
