@@ -8,12 +8,18 @@ FUZZTIME      ?= 20000x
 # Fuzz targets run briefly on every test run: package and target name.
 FUZZ_TARGETS  := ./pkg/rpc:FuzzDecodeRequest ./pkg/rpc:FuzzDecodeReply ./pkg/objects:FuzzDecodeObject
 
-.PHONY: test vet staticcheck unit fuzz bench fmt-check build
+.PHONY: test vet staticcheck unit fuzz bench fmt-check build generate
+CONTROLLER_GEN := sigs.k8s.io/controller-tools/cmd/controller-gen@v0.23.0
 
 test: fmt-check vet staticcheck unit fuzz
 
 build:
 	$(GO) build ./...
+
+# Deep copies and CRDs from the Kubernetes API types in api/ (run after
+# changing them; the outputs are committed).
+generate:
+	$(GO) run $(CONTROLLER_GEN) object paths=./api/... crd:crdVersions=v1 output:crd:dir=./k8s/base/crds
 
 fmt-check:
 	@out="$$(gofmt -l $$(git ls-files '*.go' 2>/dev/null || find . -name '*.go'))"; \
