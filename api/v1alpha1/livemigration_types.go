@@ -62,11 +62,12 @@ const (
 const LiveMigrationFinalizer = "novanats.io/abort-migration"
 
 // LiveMigrationSpec is what the user asks for. It cannot be changed once
-// created, except forceComplete, which may go from false to true.
+// created, except forceComplete and abort, which may go from false to true.
 //
 // +kubebuilder:validation:XValidation:rule="self.instance == oldSelf.instance",message="instance is immutable"
 // +kubebuilder:validation:XValidation:rule="(has(self.targetHost) ? self.targetHost : ”) == (has(oldSelf.targetHost) ? oldSelf.targetHost : ”)",message="targetHost is immutable"
 // +kubebuilder:validation:XValidation:rule="!(has(oldSelf.forceComplete) && oldSelf.forceComplete) || (has(self.forceComplete) && self.forceComplete)",message="forceComplete cannot be set back to false"
+// +kubebuilder:validation:XValidation:rule="!(has(oldSelf.abort) && oldSelf.abort) || (has(self.abort) && self.abort)",message="abort cannot be set back to false"
 type LiveMigrationSpec struct {
 	// Instance is the instance to move: its name or its UUID.
 	//
@@ -87,6 +88,13 @@ type LiveMigrationSpec struct {
 	//
 	// +optional
 	ForceComplete bool `json:"forceComplete,omitempty"`
+
+	// Abort, set to true while the migration runs, cancels it (nova's
+	// `live-migration-abort`) and keeps this object, phase Cancelled, as a
+	// record. Deleting the object aborts too, and removes it.
+	//
+	// +optional
+	Abort bool `json:"abort,omitempty"`
 }
 
 // MigrationProgress is the memory copy's progress, as the source compute
