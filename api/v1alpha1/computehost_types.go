@@ -26,6 +26,15 @@ type ResourceUsage struct {
 	Total int64 `json:"total"`
 }
 
+// InstanceRef names one instance: its UUID (unique, what a LiveMigration
+// created from it names) and its display name (for people; not unique).
+type InstanceRef struct {
+	// +kubebuilder:validation:MinLength=1
+	UUID string `json:"uuid"`
+	// +optional
+	Name string `json:"name,omitempty"`
+}
+
 // ComputeHostStatus mirrors nova's service group and compute node records.
 type ComputeHostStatus struct {
 	// Up is the service group's verdict: the compute reported within
@@ -66,6 +75,16 @@ type ComputeHostStatus struct {
 	//
 	// +optional
 	Instances int32 `json:"instances,omitempty"`
+
+	// InstanceRefs lists the instances on the host (nova's instances whose
+	// host is this one), so a client with only Kubernetes access can act on
+	// each of them: `kubectl nova drain` creates a LiveMigration per entry.
+	// Its length is Instances.
+	//
+	// +optional
+	// +listType=map
+	// +listMapKey=uuid
+	InstanceRefs []InstanceRef `json:"instanceRefs,omitempty"`
 
 	// MigrationsInProgress counts live migrations from or to the host.
 	//

@@ -136,6 +136,16 @@ type LiveMigrationStatus struct {
 	// +optional
 	MigrationID string `json:"migrationID,omitempty"`
 
+	// RequestID is the nova request id ("req-<uuid>") the controller
+	// sends the migration under. It is written before the request is sent,
+	// so a controller that restarts (or a new leader) finds the request's
+	// InstanceAction, and through it the Migration, instead of sending a
+	// second request: the other half of the idempotency key with
+	// MigrationID.
+	//
+	// +optional
+	RequestID string `json:"requestID,omitempty"`
+
 	// InstanceUUID is the instance the spec named, resolved.
 	//
 	// +optional
