@@ -38,7 +38,7 @@ var (
 // benchEnv starts NATS with an rpc server and a raw responder on the same
 // kind of connection, doing the same work: decode the msgpack args, encode
 // them back. The only difference left is novanats' envelope and bookkeeping.
-func benchEnv(b *testing.B) (client *Client, raw *nats.Conn) {
+func benchEnv(b testing.TB) (client *Client, raw *nats.Conn) {
 	s := rpctest.StartServer(b)
 	srvConn := rpctest.Connect(b, s)
 	srv, err := NewServer(srvConn, Target{Topic: "bench", Server: "h"}, ServerLogger(discardLogger()), WorkerPool(benchPool))

@@ -10,7 +10,6 @@ import (
 
 	"github.com/nats-io/nats.go"
 	"github.com/nats-io/nuid"
-	"github.com/vmihailenco/msgpack/v5"
 )
 
 // DefaultTimeout is oslo.messaging's rpc_response_timeout.
@@ -221,9 +220,11 @@ func (c *Client) invoke(ctx context.Context, kind, namespace, method, version st
 		target.Fanout = false
 	}
 	subject := subjects{c.opts.prefix}.forTarget(target)
-	start := time.Now()
 	inv := c.opts.metrics.begin("client", c.target.Topic, method, kind, namespace, version, target.Server)
-	defer func() { inv.finish(time.Since(start).Seconds(), err) }()
+	if inv.sm != nil { // time only what is measured
+		start := time.Now()
+		defer func() { inv.finish(time.Since(start).Seconds(), err) }()
+	}
 
 	rc, ok := RequestContextFrom(ctx)
 	if !ok {
@@ -238,52 +239,101 @@ func (c *Client) invoke(ctx context.Context, kind, namespace, method, version st
 		Context:   rc,
 	}
 	monitor := c.opts.monitorTimeout
+	var timeout time.Duration
 	if kind == CallTypeCall {
-		hdr.TimeoutMS = c.callTimeout(ctx).Milliseconds()
+		timeout = c.callTimeout(ctx)
+		hdr.TimeoutMS = timeout.Milliseconds()
 		if monitor > 0 {
 			hdr.MonitorMS = monitor.Milliseconds()
 		}
 	}
-	body, err := encodeRequest(&hdr, args)
-	if err != nil {
+	body := getMsgBuf()
+	defer body.free()
+	if err := body.writeRequest(&hdr, args); err != nil {
 		return err
 	}
-	// The header keys are written as constants in canonical form, so no
-	// canonicalisation runs per message.
-	hdr2 := nats.Header{
-		HeaderRequestID:   {rc.RequestID},
-		HeaderTraceParent: {newTraceParent(TraceParentFrom(ctx))},
+	if max := c.conn.nc.MaxPayload(); max > 0 && int64(body.buf.Len()) > max {
+		return fmt.Errorf("rpc: %s on %s: message of %d bytes exceeds the NATS max_payload of %d bytes", method, subject, body.buf.Len(), max)
 	}
-	if c.opts.caller != "" {
-		hdr2[HeaderCaller] = []string{c.opts.caller}
-	}
-	msg := &nats.Msg{Subject: subject, Data: body, Header: hdr2}
-	if max := c.conn.nc.MaxPayload(); max > 0 && int64(len(body)) > max {
-		return fmt.Errorf("rpc: %s on %s: message of %d bytes exceeds the NATS max_payload of %d bytes", method, subject, len(body), max)
-	}
+	out := getOutMsg(subject, body.buf.Bytes(), rc.RequestID, newTraceParent(TraceParentFrom(ctx)), c.opts.caller)
 	if kind != CallTypeCall {
-		if err := c.conn.nc.PublishMsg(msg); err != nil {
+		err := c.conn.nc.PublishMsg(&out.msg)
+		out.free()
+		if err != nil {
 			return fmt.Errorf("rpc: cast %s on %s: %w", method, subject, err)
 		}
 		return nil
 	}
-	return c.call(ctx, msg, method, subject, monitor, reply)
+	return c.call(ctx, out, method, subject, timeout, monitor, reply)
 }
 
-func (c *Client) call(ctx context.Context, msg *nats.Msg, method, subject string, monitor time.Duration, reply any) error {
-	timeout := c.callTimeout(ctx)
+// outMsg is a pooled outgoing message with its header map: nats.go turns
+// the map into bytes during Publish and keeps neither, so the map and its
+// value slices are reused rather than built for every message.
+type outMsg struct {
+	msg                      nats.Msg
+	requestID, trace, caller [1]string
+}
+
+var outMsgs = sync.Pool{New: func() any {
+	o := new(outMsg)
+	o.msg.Header = nats.Header{HeaderRequestID: o.requestID[:], HeaderTraceParent: o.trace[:]}
+	return o
+}}
+
+func getOutMsg(subject string, data []byte, requestID, traceParent, caller string) *outMsg {
+	o := outMsgs.Get().(*outMsg)
+	o.msg.Subject, o.msg.Data = subject, data
+	o.requestID[0], o.trace[0] = requestID, traceParent
+	if caller != "" {
+		o.caller[0] = caller
+		o.msg.Header[HeaderCaller] = o.caller[:]
+	} else {
+		delete(o.msg.Header, HeaderCaller)
+	}
+	return o
+}
+
+func (o *outMsg) free() {
+	o.msg.Subject, o.msg.Reply, o.msg.Data = "", "", nil
+	o.requestID[0], o.trace[0], o.caller[0] = "", "", ""
+	outMsgs.Put(o)
+}
+
+// timers are reused across calls; since Go 1.23 a stopped timer's channel
+// holds no stale tick, so Reset on a pooled one is safe.
+var timers sync.Pool
+
+func getTimer(d time.Duration) *time.Timer {
+	if t, _ := timers.Get().(*time.Timer); t != nil {
+		t.Reset(d)
+		return t
+	}
+	return time.NewTimer(d)
+}
+
+func putTimer(t *time.Timer) {
+	t.Stop()
+	timers.Put(t)
+}
+
+// call publishes out (and frees it) and waits for the reply.
+func (c *Client) call(ctx context.Context, out *outMsg, method, subject string, timeout, monitor time.Duration, reply any) error {
 	start := time.Now()
 	w, err := c.conn.waiter()
 	if err != nil {
+		out.free()
 		return err
 	}
 	defer c.conn.release(w)
-	msg.Reply = w.inbox
-	if err := c.conn.nc.PublishMsg(msg); err != nil {
+	out.msg.Reply = w.inbox
+	err = c.conn.nc.PublishMsg(&out.msg)
+	out.free()
+	if err != nil {
 		return fmt.Errorf("rpc: call %s on %s: %w", method, subject, err)
 	}
-	overall := time.NewTimer(timeout)
-	defer overall.Stop()
+	overall := getTimer(timeout)
+	defer putTimer(overall)
 	var monitorC <-chan time.Time
 	var monitorT *time.Timer
 	lastBeat := start
@@ -298,8 +348,8 @@ func (c *Client) call(ctx context.Context, msg *nats.Msg, method, subject string
 			if len(m.Data) == 0 && m.Header.Get("Status") == "503" {
 				return &NoResponders{Subject: subject, Method: method}
 			}
-			rep, err := DecodeReply(m.Data)
-			if err != nil {
+			var rep Reply
+			if err := decodeReply(m.Data, &rep); err != nil {
 				return fmt.Errorf("rpc: reply to %s on %s: %w", method, subject, err)
 			}
 			switch rep.Kind {
@@ -315,7 +365,7 @@ func (c *Client) call(ctx context.Context, msg *nats.Msg, method, subject string
 			if reply == nil {
 				return nil
 			}
-			if err := msgpack.Unmarshal(rep.Result, reply); err != nil {
+			if err := unmarshal(rep.Result, reply); err != nil {
 				return fmt.Errorf("rpc: reply to %s on %s does not decode into %T: %w", method, subject, reply, err)
 			}
 			return nil

@@ -35,14 +35,49 @@ const (
 	keyTimestamp       = "timestamp"
 )
 
-var bufPool = sync.Pool{New: func() any { return new(bytes.Buffer) }}
+// msgBuf is a pooled message buffer with a msgpack encoder bound to it. A
+// message body is built in it and published straight from it (nats.go
+// copies what it publishes before Publish returns), so a message costs no
+// buffer growth, copy or encoder look-up.
+type msgBuf struct {
+	buf bytes.Buffer
+	enc *msgpack.Encoder
+}
 
-// encodeRequest writes the envelope of a request with its args.
+var msgBufs = sync.Pool{New: func() any {
+	b := new(msgBuf)
+	b.enc = msgpack.NewEncoder(&b.buf)
+	return b
+}}
+
+// maxPooledBuf: a buffer grown by one large message is left to the GC
+// rather than pinned in the pool.
+const maxPooledBuf = 64 << 10
+
+func getMsgBuf() *msgBuf {
+	b := msgBufs.Get().(*msgBuf)
+	b.buf.Reset()
+	return b
+}
+
+func (b *msgBuf) free() {
+	if b.buf.Cap() <= maxPooledBuf {
+		msgBufs.Put(b)
+	}
+}
+
+// encodeRequest returns the envelope of a request with its args.
 func encodeRequest(h *RequestHeader, args any) ([]byte, error) {
-	buf := bufPool.Get().(*bytes.Buffer)
-	defer bufPool.Put(buf)
-	buf.Reset()
+	b := getMsgBuf()
+	defer b.free()
+	if err := b.writeRequest(h, args); err != nil {
+		return nil, err
+	}
+	return bytes.Clone(b.buf.Bytes()), nil
+}
 
+// writeRequest writes the envelope of a request with its args into b.
+func (b *msgBuf) writeRequest(h *RequestHeader, args any) error {
 	n := 6 // envelope, message_id, method, version, context, args
 	if h.Namespace != "" {
 		n++
@@ -53,31 +88,68 @@ func encodeRequest(h *RequestHeader, args any) ([]byte, error) {
 	if h.TimeoutMS != 0 {
 		n++
 	}
-	b := buf.AvailableBuffer()
-	b = appendMapLen(b, n)
-	b = appendInt(appendString(b, keyEnvelope), int64(h.Envelope))
-	b = appendString(appendString(b, keyMessageID), h.MessageID)
+	w := b.buf.AvailableBuffer()
+	w = appendMapLen(w, n)
+	w = appendInt(appendString(w, keyEnvelope), int64(h.Envelope))
+	w = appendString(appendString(w, keyMessageID), h.MessageID)
 	if h.Namespace != "" {
-		b = appendString(appendString(b, keyNamespace), h.Namespace)
+		w = appendString(appendString(w, keyNamespace), h.Namespace)
 	}
-	b = appendString(appendString(b, keyMethod), h.Method)
-	b = appendString(appendString(b, keyVersion), h.Version)
-	b = appendContext(appendString(b, keyContext), &h.Context)
+	w = appendString(appendString(w, keyMethod), h.Method)
+	w = appendString(appendString(w, keyVersion), h.Version)
+	w = appendContext(appendString(w, keyContext), &h.Context)
 	if h.MonitorMS != 0 {
-		b = appendInt(appendString(b, keyMonitor), h.MonitorMS)
+		w = appendInt(appendString(w, keyMonitor), h.MonitorMS)
 	}
 	if h.TimeoutMS != 0 {
-		b = appendInt(appendString(b, keyTimeout), h.TimeoutMS)
+		w = appendInt(appendString(w, keyTimeout), h.TimeoutMS)
 	}
-	b = appendString(b, keyArgs)
-	buf.Write(b)
-	enc := msgpack.GetEncoder()
-	defer msgpack.PutEncoder(enc)
-	enc.Reset(buf)
-	if err := enc.Encode(args); err != nil {
-		return nil, fmt.Errorf("rpc: encode args of %s (%T): %w", h.Method, args, err)
+	w = appendString(w, keyArgs)
+	b.buf.Write(w)
+	if err := b.enc.Encode(args); err != nil {
+		return fmt.Errorf("rpc: encode args of %s (%T): %w", h.Method, args, err)
 	}
-	return bytes.Clone(buf.Bytes()), nil
+	return nil
+}
+
+// resultPrefix is a result reply up to its result value: the map
+// {envelope: 1, kind: "result", result: ...} in the key order of Reply's
+// struct tags, so the bytes equal msgpack.Marshal of the struct form.
+var resultPrefix = func() []byte {
+	b := appendMapLen(nil, 3)
+	b = appendInt(appendString(b, keyEnvelope), EnvelopeVersion)
+	b = appendString(appendString(b, keyKind), string(ReplyResult))
+	return appendString(b, keyResult)
+}()
+
+// writeResult writes a result reply carrying result into b.
+func (b *msgBuf) writeResult(result any) error {
+	b.buf.Write(resultPrefix)
+	return b.enc.Encode(result)
+}
+
+// argDecoder is a pooled msgpack decoder bound to a reader it is reset on:
+// msgpack.Unmarshal would allocate a reader per call.
+type argDecoder struct {
+	rd  bytes.Reader
+	dec *msgpack.Decoder
+}
+
+var argDecoders = sync.Pool{New: func() any {
+	d := new(argDecoder)
+	d.dec = msgpack.NewDecoder(&d.rd)
+	return d
+}}
+
+// unmarshal is msgpack.Unmarshal (same decoder settings) without the
+// per-call reader.
+func unmarshal(data []byte, v any) error {
+	d := argDecoders.Get().(*argDecoder)
+	d.rd.Reset(data)
+	err := d.dec.Decode(v)
+	d.rd.Reset(nil) // do not keep the message alive from the pool
+	argDecoders.Put(d)
+	return err
 }
 
 func appendContext(b []byte, rc *RequestContext) []byte {
@@ -111,20 +183,32 @@ func appendContext(b []byte, rc *RequestContext) []byte {
 	return appendTime(appendString(b, keyTimestamp), rc.Timestamp)
 }
 
-// decodeRequestEnvelope reads a request. Unknown keys are skipped, so a
-// newer sender may add fields within the same envelope version. Args are
-// sliced out of data, not copied.
-func decodeRequestEnvelope(data []byte) (*Request, error) {
+// interner returns the string of b, from a table of known names where it
+// can, so that the names every request carries (method, namespace,
+// version) cost no allocation. nil means plain string(b).
+type interner func(b []byte) string
+
+func (r *wireReader) strIntern(in interner) (string, error) {
+	b, err := r.strBytes()
+	if err != nil || in == nil {
+		return string(b), err
+	}
+	return in(b), nil
+}
+
+// decodeRequestEnvelope reads a request into req. Unknown keys are
+// skipped, so a newer sender may add fields within the same envelope
+// version. Args are sliced out of data, not copied.
+func decodeRequestEnvelope(data []byte, req *Request, in interner) error {
 	r := &wireReader{b: data}
 	n, err := r.mapLen()
 	if err != nil {
-		return nil, err
+		return err
 	}
-	req := &Request{}
 	for i := 0; i < n; i++ {
 		key, err := r.strBytes()
 		if err != nil {
-			return nil, err
+			return err
 		}
 		var v int64
 		switch string(key) {
@@ -134,11 +218,11 @@ func decodeRequestEnvelope(data []byte) (*Request, error) {
 		case keyMessageID:
 			req.MessageID, err = r.str()
 		case keyNamespace:
-			req.Namespace, err = r.str()
+			req.Namespace, err = r.strIntern(in)
 		case keyMethod:
-			req.Method, err = r.str()
+			req.Method, err = r.strIntern(in)
 		case keyVersion:
-			req.Version, err = r.str()
+			req.Version, err = r.strIntern(in)
 		case keyMonitor:
 			req.MonitorMS, err = r.int()
 		case keyTimeout:
@@ -151,14 +235,16 @@ func decodeRequestEnvelope(data []byte) (*Request, error) {
 			_, err = r.skip()
 		}
 		if err != nil {
-			return nil, fmt.Errorf("field %q: %w", key, err)
+			return fmt.Errorf("field %q: %w", key, err)
 		}
 	}
 	if req.Args == nil {
-		req.Args = msgpack.RawMessage{0xc0} // absent args decode as nil
+		req.Args = nilArgs // absent args decode as nil
 	}
-	return req, nil
+	return nil
 }
+
+var nilArgs = msgpack.RawMessage{0xc0}
 
 func readContext(r *wireReader, rc *RequestContext) error {
 	n, err := r.mapLen()
@@ -238,18 +324,18 @@ const (
 	keyFields  = "fields"
 )
 
-// decodeReplyEnvelope reads a reply; the result is sliced out of data.
-func decodeReplyEnvelope(data []byte) (*Reply, error) {
+// decodeReplyEnvelope reads a reply into rep; the result is sliced out of
+// data.
+func decodeReplyEnvelope(data []byte, rep *Reply) error {
 	r := &wireReader{b: data}
 	n, err := r.mapLen()
 	if err != nil {
-		return nil, err
+		return err
 	}
-	rep := &Reply{}
 	for i := 0; i < n; i++ {
 		key, err := r.strBytes()
 		if err != nil {
-			return nil, err
+			return err
 		}
 		var v int64
 		switch string(key) {
@@ -257,9 +343,9 @@ func decodeReplyEnvelope(data []byte) (*Reply, error) {
 			v, err = r.int()
 			rep.Envelope = int(v)
 		case keyKind:
-			var k string
-			k, err = r.str()
-			rep.Kind = ReplyKind(k)
+			var k []byte
+			k, err = r.strBytes()
+			rep.Kind = replyKind(k)
 		case keyResult:
 			rep.Result, err = r.skip()
 		case keyError:
@@ -268,10 +354,23 @@ func decodeReplyEnvelope(data []byte) (*Reply, error) {
 			_, err = r.skip()
 		}
 		if err != nil {
-			return nil, fmt.Errorf("field %q: %w", key, err)
+			return fmt.Errorf("field %q: %w", key, err)
 		}
 	}
-	return rep, nil
+	return nil
+}
+
+// replyKind returns the constant for a known kind, without allocating.
+func replyKind(k []byte) ReplyKind {
+	switch ReplyKind(k) {
+	case ReplyResult:
+		return ReplyResult
+	case ReplyError:
+		return ReplyError
+	case ReplyHeartbeat:
+		return ReplyHeartbeat
+	}
+	return ReplyKind(k)
 }
 
 func readWireError(r *wireReader) (*WireError, error) {

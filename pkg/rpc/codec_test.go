@@ -1,10 +1,13 @@
 package rpc
 
 import (
+	"bytes"
 	"reflect"
+	"strings"
 	"testing"
 	"time"
 
+	"github.com/google/uuid"
 	"github.com/vmihailenco/msgpack/v5"
 )
 
@@ -104,6 +107,43 @@ func TestSkipMatchesMsgpack(t *testing.T) {
 	for _, bad := range [][]byte{{0xc1}, {0xdd, 0xff, 0xff, 0xff, 0xff}, {0xdb, 0, 0, 1, 0}, {0x92, 0x01}} {
 		if _, err := (&wireReader{b: bad}).skip(); err == nil {
 			t.Errorf("skip accepted % x", bad)
+		}
+	}
+}
+
+// Request ids are nova's "req-<uuid>" with a random (version 4, RFC 4122
+// variant) uuid, unique across many.
+func TestNewRequestIDIsUUIDv4(t *testing.T) {
+	seen := map[string]bool{}
+	for i := 0; i < 10000; i++ {
+		id := NewRequestID()
+		u, err := uuid.Parse(strings.TrimPrefix(id, "req-"))
+		if !strings.HasPrefix(id, "req-") || err != nil || u.Version() != 4 || u.Variant() != uuid.RFC4122 || u.String() != id[4:] {
+			t.Fatalf("request id %q is not req-<uuid v4>: %v", id, err)
+		}
+		if seen[id] {
+			t.Fatalf("request id %q made twice", id)
+		}
+		seen[id] = true
+	}
+}
+
+// The hand-written result reply is byte for byte what msgpack makes of the
+// struct form, so readers that use reflection read it.
+func TestResultReplyMatchesStructForm(t *testing.T) {
+	type structForm struct {
+		Envelope int       `msgpack:"envelope"`
+		Kind     ReplyKind `msgpack:"kind"`
+		Result   any       `msgpack:"result"`
+	}
+	for _, result := range []any{nil, echoReply{Text: "r", Server: "s"}, map[string]any{"a": 1}, "text", 42} {
+		want, err := msgpack.Marshal(structForm{Envelope: EnvelopeVersion, Kind: ReplyResult, Result: result})
+		if err != nil {
+			t.Fatal(err)
+		}
+		got, err := encodeResult(result)
+		if err != nil || !bytes.Equal(got, want) {
+			t.Errorf("result %v: % x, want % x (%v)", result, got, want, err)
 		}
 	}
 }

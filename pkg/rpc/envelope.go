@@ -76,41 +76,58 @@ type WireError struct {
 
 // DecodeRequest parses a request body, checking the envelope version.
 func DecodeRequest(data []byte) (*Request, error) {
-	req, err := decodeRequestEnvelope(data)
-	if err != nil {
-		return nil, &MalformedMessage{Reason: "request is not a msgpack envelope: " + err.Error()}
-	}
-	if req.Envelope != EnvelopeVersion {
-		return nil, &MalformedMessage{Reason: fmt.Sprintf("envelope version %d is not supported (this server speaks %d)", req.Envelope, EnvelopeVersion)}
-	}
-	if req.Method == "" {
-		return nil, &MalformedMessage{Reason: "request names no method"}
-	}
-	if _, err := ParseVersion(req.Version); err != nil {
-		return nil, &MalformedMessage{Reason: fmt.Sprintf("request version %q is not of the form X.Y", req.Version)}
+	req := &Request{}
+	if err := decodeRequest(data, req, nil); err != nil {
+		return nil, err
 	}
 	return req, nil
 }
 
+// decodeRequest is DecodeRequest into a Request of the caller's, with
+// names interned by in (nil: none).
+func decodeRequest(data []byte, req *Request, in interner) error {
+	if err := decodeRequestEnvelope(data, req, in); err != nil {
+		return &MalformedMessage{Reason: "request is not a msgpack envelope: " + err.Error()}
+	}
+	if req.Envelope != EnvelopeVersion {
+		return &MalformedMessage{Reason: fmt.Sprintf("envelope version %d is not supported (this server speaks %d)", req.Envelope, EnvelopeVersion)}
+	}
+	if req.Method == "" {
+		return &MalformedMessage{Reason: "request names no method"}
+	}
+	if _, err := ParseVersion(req.Version); err != nil {
+		return &MalformedMessage{Reason: fmt.Sprintf("request version %q is not of the form X.Y", req.Version)}
+	}
+	return nil
+}
+
 // DecodeReply parses a reply body, checking the envelope version.
 func DecodeReply(data []byte) (*Reply, error) {
-	rep, err := decodeReplyEnvelope(data)
-	if err != nil {
-		return nil, &MalformedMessage{Reason: "reply is not a msgpack envelope: " + err.Error()}
+	rep := &Reply{}
+	if err := decodeReply(data, rep); err != nil {
+		return nil, err
+	}
+	return rep, nil
+}
+
+// decodeReply is DecodeReply into a Reply of the caller's.
+func decodeReply(data []byte, rep *Reply) error {
+	if err := decodeReplyEnvelope(data, rep); err != nil {
+		return &MalformedMessage{Reason: "reply is not a msgpack envelope: " + err.Error()}
 	}
 	if rep.Envelope != EnvelopeVersion {
-		return nil, &MalformedMessage{Reason: fmt.Sprintf("reply envelope version %d is not supported (this client speaks %d)", rep.Envelope, EnvelopeVersion)}
+		return &MalformedMessage{Reason: fmt.Sprintf("reply envelope version %d is not supported (this client speaks %d)", rep.Envelope, EnvelopeVersion)}
 	}
 	switch rep.Kind {
 	case ReplyResult, ReplyHeartbeat:
 	case ReplyError:
 		if rep.Error == nil {
-			return nil, &MalformedMessage{Reason: "error reply carries no error"}
+			return &MalformedMessage{Reason: "error reply carries no error"}
 		}
 	default:
-		return nil, &MalformedMessage{Reason: fmt.Sprintf("reply kind %q is unknown", rep.Kind)}
+		return &MalformedMessage{Reason: fmt.Sprintf("reply kind %q is unknown", rep.Kind)}
 	}
-	return rep, nil
+	return nil
 }
 
 func encodeReply(rep *Reply) []byte {
@@ -126,25 +143,15 @@ func encodeReply(rep *Reply) []byte {
 	return b
 }
 
-// outgoingResult encodes to the same bytes as a result Reply, with the
-// result encoded in place.
-type outgoingResult struct {
-	Envelope int       `msgpack:"envelope"`
-	Kind     ReplyKind `msgpack:"kind"`
-	Result   any       `msgpack:"result"`
-}
-
+// encodeResult returns a result reply carrying result: the same bytes as
+// a Reply with the result encoded in place.
 func encodeResult(result any) ([]byte, error) {
-	buf := bufPool.Get().(*bytes.Buffer)
-	defer bufPool.Put(buf)
-	buf.Reset()
-	enc := msgpack.GetEncoder()
-	defer msgpack.PutEncoder(enc)
-	enc.Reset(buf)
-	if err := enc.Encode(outgoingResult{Envelope: EnvelopeVersion, Kind: ReplyResult, Result: result}); err != nil {
+	b := getMsgBuf()
+	defer b.free()
+	if err := b.writeResult(result); err != nil {
 		return nil, err
 	}
-	return bytes.Clone(buf.Bytes()), nil
+	return bytes.Clone(b.buf.Bytes()), nil
 }
 
 // heartbeatBody is constant: heartbeats carry nothing but their kind.

@@ -83,8 +83,11 @@ func startService(t *testing.T, nc *nats.Conn, name string, opts ...ServerOption
 		case ts.seen <- ctx:
 		default:
 		}
+		ts.mu.Lock()
+		gate := ts.gate // a test may replace it between rounds
+		ts.mu.Unlock()
 		select {
-		case <-ts.gate:
+		case <-gate:
 		case <-ctx.Done():
 			return echoReply{}, ctx.Err()
 		}

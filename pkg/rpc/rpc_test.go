@@ -482,6 +482,41 @@ func TestWorkerPoolBoundsConcurrency(t *testing.T) {
 	wg.Wait()
 }
 
+// Workers are started on demand: a pool fills up to its size with handlers
+// that block, each request served at once while there is room, and the
+// same workers serve the next round once they are free.
+func TestWorkerPoolGrowsToItsSize(t *testing.T) {
+	_, nc := env(t)
+	const size = 12
+	ts := startService(t, nc, "host-a", WorkerPool(size))
+	c := newTestClient(t, nc)
+	for round := 0; round < 2; round++ {
+		gate := make(chan struct{})
+		ts.mu.Lock()
+		ts.gate = gate
+		ts.mu.Unlock()
+		var wg sync.WaitGroup
+		for i := 0; i < size; i++ {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				if _, err := mBlock.Invoke(t.Context(), c, echoArgs{}); err != nil {
+					t.Error(err)
+				}
+			}()
+		}
+		for i := 0; i < size; i++ {
+			select {
+			case <-ts.seen: // all handlers run at once: none waits for another
+			case <-time.After(10 * time.Second):
+				t.Fatalf("round %d: only %d of %d blocking handlers started in a pool of %d", round, i, size, size)
+			}
+		}
+		close(gate)
+		wg.Wait()
+	}
+}
+
 func TestGracefulStopDeliversInFlightReplies(t *testing.T) {
 	_, nc := env(t)
 	ts := startService(t, nc, "host-a")
