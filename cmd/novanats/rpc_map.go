@@ -1,7 +1,6 @@
 package main
 
 import (
-	"encoding/json"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -36,10 +35,8 @@ run it in the repository or pass --source. docs/rpc-map.md is its markdown.`,
 			switch output {
 			case "markdown":
 				fmt.Fprint(out, rpcmap.Markdown(rows))
-			case "json":
-				enc := json.NewEncoder(out)
-				enc.SetIndent("", "  ")
-				return enc.Encode(rows)
+			case "json", "yaml":
+				return writeStructured(out, output, rows)
 			case "table":
 				tw := tabwriter.NewWriter(out, 0, 4, 2, ' ', 0)
 				fmt.Fprintln(tw, "SERVICE\tNAMESPACE\tMETHOD\tTYPE\tVERSION\tSENT BY\tHANDLED BY")
@@ -49,12 +46,12 @@ run it in the repository or pass --source. docs/rpc-map.md is its markdown.`,
 				}
 				return tw.Flush()
 			default:
-				return withCode(exitUsage, fmt.Errorf("-o %q: map prints table, json or markdown", output))
+				return withCode(exitUsage, fmt.Errorf("-o %q: map prints table, json, yaml or markdown", output))
 			}
 			return nil
 		},
 	}
-	cmd.Flags().StringVarP(&output, "output", "o", "table", "table, json or markdown")
+	cmd.Flags().StringVarP(&output, "output", "o", "table", "table, json, yaml or markdown")
 	cmd.Flags().StringVar(&source, "source", ".", "root of the novanats source tree")
 	return cmd
 }

@@ -31,10 +31,11 @@ to a server that is not running waits for its timeout instead of failing
 at once.`,
 		Example: `  novanats rpc tap                  # everything
   novanats rpc tap 'compute.>'      # calls and casts to compute hosts
-  novanats rpc tap -o json | jq .   # one JSON object per message`,
+  novanats rpc tap -o json | jq .   # one JSON object per message
+  novanats rpc tap -o yaml          # one YAML document per message`,
 		RunE: func(cmd *cobra.Command, args []string) error {
-			if output != "text" && output != "json" {
-				return withCode(exitUsage, fmt.Errorf("-o %q: tap prints text or json", output))
+			if output != "text" && output != "json" && output != "yaml" {
+				return withCode(exitUsage, fmt.Errorf("-o %q: tap prints text, json or yaml", output))
 			}
 			nc, err := nf.connect("novanats rpc tap")
 			if err != nil {
@@ -46,8 +47,14 @@ at once.`,
 			out := cmd.OutOrStdout()
 			enc := json.NewEncoder(out)
 			return tap.Run(ctx, nc, tap.Options{Subjects: args, ArgsWidth: width}, func(ev tap.Event) {
-				if output == "json" {
+				switch output {
+				case "json":
 					_ = enc.Encode(ev)
+					return
+				case "yaml":
+					// A YAML stream: one document per message.
+					fmt.Fprintln(out, "---")
+					_ = writeStructured(out, output, ev)
 					return
 				}
 				fmt.Fprintln(out, tap.Format(ev))
@@ -55,7 +62,7 @@ at once.`,
 		},
 	}
 	nf.register(cmd.Flags())
-	cmd.Flags().StringVarP(&output, "output", "o", "text", "text or json")
+	cmd.Flags().StringVarP(&output, "output", "o", "text", "text, json (one object a line) or yaml (one document a message)")
 	cmd.Flags().IntVar(&width, "args-width", 120, "characters of args to show")
 	cmd.SetContext(context.Background())
 	return cmd
