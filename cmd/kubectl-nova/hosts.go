@@ -1,0 +1,98 @@
+package main
+
+import (
+	"fmt"
+	"strings"
+	"text/tabwriter"
+
+	"github.com/spf13/cobra"
+	"sigs.k8s.io/controller-runtime/pkg/client"
+
+	novav1 "github.com/novanats/novanats/api/v1alpha1"
+)
+
+func newHostsCommand(p *plugin) *cobra.Command {
+	cmd := &cobra.Command{
+		Use:   "hosts [HOST...]",
+		Short: "List the compute hosts (ComputeHosts): liveness, disabled reason, usage, instances, migrations",
+		Long: `hosts lists the ComputeHosts the controller mirrors from nova's service group
+and compute nodes, sorted by name, or only the named ones. -o json|yaml|name|
+jsonpath=... prints them as kubectl get would.
+
+Exit 4 when a named host does not exist.`,
+		Example: `  kubectl nova hosts
+  kubectl nova hosts compute-1 -o yaml`,
+		Args: usageArgs(cobra.ArbitraryArgs),
+	}
+	pf := printFlags(cmd)
+	cmd.RunE = func(cmd *cobra.Command, args []string) error {
+		printObj, err := objectPrinter(pf)
+		if err != nil {
+			return err
+		}
+		c, err := p.client()
+		if err != nil {
+			return err
+		}
+		ctx := cmd.Context()
+		var list novav1.ComputeHostList
+		if len(args) == 0 {
+			if err := c.List(ctx, &list); err != nil {
+				return err
+			}
+		} else {
+			for _, name := range args {
+				var ch novav1.ComputeHost
+				if err := c.Get(ctx, client.ObjectKey{Name: name}, &ch); err != nil {
+					return fmt.Errorf("compute host %s: %w", name, err)
+				}
+				list.Items = append(list.Items, ch)
+			}
+		}
+		if printObj != nil {
+			return printObj(&list, p.streams.Out)
+		}
+		if len(list.Items) == 0 {
+			fmt.Fprintln(p.streams.ErrOut, "No compute hosts found.") // where kubectl get says it
+			return nil
+		}
+		tw := tabwriter.NewWriter(p.streams.Out, 0, 4, 3, ' ', 0)
+		fmt.Fprintln(tw, "NAME\tUP\tDISABLED\tREASON\tVCPUS\tMEMORY\tINSTANCES\tMIGRATIONS")
+		for _, ch := range list.Items {
+			st := &ch.Status
+			fmt.Fprintf(tw, "%s\t%t\t%s\t%s\t%s\t%s\t%d\t%d\n", ch.Name, st.Up, disabledColumn(&ch), orDash(hostReason(&ch)),
+				usage(st.VCPUsSummary, st.VCPUs, ""), usage(st.MemorySummary, st.MemoryMB, "Mi"), st.Instances, st.MigrationsInProgress)
+		}
+		return tw.Flush()
+	}
+	return cmd
+}
+
+// disabledColumn is nova's state, and the requested one while the
+// controller has not applied a change of spec.disabled yet.
+func disabledColumn(ch *novav1.ComputeHost) string {
+	if ch.Spec.Disabled != ch.Status.Disabled {
+		return fmt.Sprintf("%t (-> %t)", ch.Status.Disabled, ch.Spec.Disabled)
+	}
+	return fmt.Sprint(ch.Status.Disabled)
+}
+
+// hostReason is nova's disabled reason, or the requested one until applied.
+func hostReason(ch *novav1.ComputeHost) string {
+	if ch.Status.DisabledReason != "" || !ch.Spec.Disabled {
+		return ch.Status.DisabledReason
+	}
+	return ch.Spec.DisabledReason
+}
+
+// usage is the controller's "used/total" summary, or one made from the
+// numbers when it is missing.
+func usage(summary string, u *novav1.ResourceUsage, unit string) string {
+	switch {
+	case summary != "":
+		return summary
+	case u == nil:
+		return "-"
+	}
+	return strings.TrimSpace(fmt.Sprintf("%d/%d%s", u.Used, u.Total, unit))
+}
