@@ -87,7 +87,7 @@ where to see the metrics. It cleans up after itself and exits 0.`,
 			if err != nil {
 				return fmt.Errorf("live migration refused: %w", err)
 			}
-			stats := func() (virt.JobStats, bool) {
+			stats := func(*objects.Migration) (virt.JobStats, bool) {
 				js, err := cloud.Drivers[source].LiveMigrationStats(id)
 				return js, err == nil
 			}

@@ -1,12 +1,14 @@
 package main
 
 import (
+	"errors"
 	"fmt"
 	"io"
 	"time"
 
 	"github.com/spf13/cobra"
 
+	"github.com/novanats/novanats/pkg/exception"
 	"github.com/novanats/novanats/pkg/servicegroup"
 	"github.com/novanats/novanats/pkg/store"
 )
@@ -26,7 +28,7 @@ type hostRow struct {
 
 func newHostCommand() *cobra.Command {
 	var f opFlags
-	cmd := &cobra.Command{Use: "host", Short: "List, disable and enable compute hosts"}
+	cmd := &cobra.Command{Use: "host", Short: "List, disable, enable and evacuate compute hosts"}
 	f.registerOp(cmd)
 	var (
 		o        outputFlag
@@ -94,5 +96,15 @@ func newHostCommand() *cobra.Command {
 	list.Flags().DurationVar(&downTime, "service-down-time", servicegroup.DefaultServiceDownTime, "a host whose last report is older is down (nova's service_down_time)")
 	cmd.AddCommand(list)
 	cmd.AddCommand(newHostToggleCommands(&f)...)
+	cmd.AddCommand(newHostEvacuateLiveCommand(&f))
 	return cmd
+}
+
+// noHost makes a compute host the store does not know exit 4, in the one
+// line every host command prints; other errors pass unchanged.
+func noHost(host string, err error) error {
+	if errors.Is(err, exception.ErrNotFound) {
+		return withCode(exitNotFound, fmt.Errorf("no compute host %q (see 'novanats host list')", host))
+	}
+	return err
 }

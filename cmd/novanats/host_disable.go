@@ -1,13 +1,11 @@
 package main
 
 import (
-	"errors"
 	"fmt"
 	"time"
 
 	"github.com/spf13/cobra"
 
-	"github.com/novanats/novanats/pkg/exception"
 	"github.com/novanats/novanats/pkg/objects"
 )
 
@@ -41,12 +39,8 @@ func newHostToggleCommands(f *opFlags) []*cobra.Command {
 					}
 					return nil
 				})
-				var nf *exception.HostBinaryNotFound
-				if errors.As(err, &nf) || errors.Is(err, exception.ErrNotFound) {
-					return withCode(exitNotFound, fmt.Errorf("no compute host %q (see 'novanats host list')", host))
-				}
 				if err != nil {
-					return err
+					return noHost(host, err)
 				}
 				fmt.Fprintf(cmd.OutOrStdout(), "host %s %sd\n", host, verb)
 				return nil

@@ -81,12 +81,7 @@ func operatorContext(ctx context.Context) context.Context {
 // refusal turns a service's error into one line, with exit 5 when the
 // object's state refused the action and 4 when it is gone.
 func refusal(what string, err error) error {
-	msg := err.Error()
-	var re *rpc.RemoteError
-	if errors.As(err, &re) {
-		msg = re.Type + ": " + re.Message
-	}
-	line := fmt.Errorf("%s: %s", what, msg)
+	line := fmt.Errorf("%s: %s", what, remoteMessage(err))
 	var (
 		uts *exception.UnexpectedTaskState
 		iis *exception.InstanceInvalidState
@@ -101,4 +96,14 @@ func refusal(what string, err error) error {
 		return withCode(exitNotFound, line)
 	}
 	return line
+}
+
+// remoteMessage is err in one line: a service's error as its type and
+// message, without the RPC's wrapping.
+func remoteMessage(err error) string {
+	var re *rpc.RemoteError
+	if errors.As(err, &re) {
+		return re.Type + ": " + re.Message
+	}
+	return err.Error()
 }
