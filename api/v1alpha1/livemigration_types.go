@@ -65,7 +65,7 @@ const LiveMigrationFinalizer = "novanats.io/abort-migration"
 // created, except forceComplete and abort, which may go from false to true.
 //
 // +kubebuilder:validation:XValidation:rule="self.instance == oldSelf.instance",message="instance is immutable"
-// +kubebuilder:validation:XValidation:rule="(has(self.targetHost) ? self.targetHost : ”) == (has(oldSelf.targetHost) ? oldSelf.targetHost : ”)",message="targetHost is immutable"
+// +kubebuilder:validation:XValidation:rule="has(self.targetHost) == has(oldSelf.targetHost) && (!has(self.targetHost) || self.targetHost == oldSelf.targetHost)",message="targetHost is immutable"
 // +kubebuilder:validation:XValidation:rule="!(has(oldSelf.forceComplete) && oldSelf.forceComplete) || (has(self.forceComplete) && self.forceComplete)",message="forceComplete cannot be set back to false"
 // +kubebuilder:validation:XValidation:rule="!(has(oldSelf.abort) && oldSelf.abort) || (has(self.abort) && self.abort)",message="abort cannot be set back to false"
 type LiveMigrationSpec struct {
