@@ -3,7 +3,8 @@
 # starts are present, and prints the directory to use as KUBEBUILDER_ASSETS.
 #
 #   kube-apiserver  built from the Go module proxy (tools/go.mod pins the
-#                   release) into .cache/envtest/k8s-<version>/; no prebuilt
+#                   release) into ~/.cache/novanats/envtest/k8s-<version>/
+#                   (ENVTEST_CACHE overrides the directory); no prebuilt
 #                   binary download is involved, so it works anywhere the Go
 #                   proxy is reachable. The first build takes ~20 minutes on
 #                   2 cores; after that the cached binary is reused.
@@ -35,7 +36,20 @@ if [[ -z "$version" ]]; then
 	log "cannot find the k8s.io/kubernetes version in $tools/go.mod"
 	exit 1
 fi
-assets="${ENVTEST_CACHE:-$root/.cache/envtest}/k8s-$version"
+# The cache is per user, not per checkout: every clone on a machine (CI
+# runs `make test` on a fresh clone each time) reuses one build. A build
+# left by an earlier version of this script in the checkout's .cache is
+# moved there rather than rebuilt.
+cache="${ENVTEST_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/novanats/envtest}"
+assets="$cache/k8s-$version"
+legacy="$root/.cache/envtest/k8s-$version"
+if [[ -z "${ENVTEST_CACHE:-}" && ! -e "$assets/kube-apiserver" && -x "$legacy/kube-apiserver" && ! -L "$legacy" ]]; then
+	log "moving the kube-apiserver build from $legacy to $assets"
+	mkdir -p "$cache"
+	rm -rf "$assets"
+	mv "$legacy" "$assets"
+	ln -s "$assets" "$legacy"
+fi
 mkdir -p "$assets"
 
 # Debian packages: install only what is missing. apt-get needs root; say so
