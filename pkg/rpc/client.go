@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"strconv"
 	"sync"
 	"time"
 
@@ -403,14 +404,19 @@ type connState struct {
 	prefix  string
 	mu      sync.Mutex
 	waiters map[string]*waiter
+	// next numbers the calls: a call's reply subject is the prefix and its
+	// number, so tokens are never reused and cost no random bytes.
+	next uint64
+	// free holds waiters of ended calls for reuse (see release).
+	free []*waiter
 	// closed is closed when the connection closes for good: calls still
 	// waiting fail then instead of at their timeout.
 	closed chan struct{}
 }
 
 type waiter struct {
-	token string
 	inbox string
+	token string // inbox without the prefix: the waiters key
 	ch    chan *nats.Msg
 }
 
@@ -436,11 +442,14 @@ func (s *connState) init() {
 	}
 }
 
+// dispatch hands a message to its call. It sends under mu, so once
+// release has removed a waiter no message can reach its channel, which
+// lets release reuse the waiter for another call.
 func (s *connState) dispatch(m *nats.Msg) {
 	token := m.Subject[len(s.prefix):]
 	s.mu.Lock()
+	defer s.mu.Unlock()
 	w := s.waiters[token]
-	s.mu.Unlock()
 	if w == nil {
 		return // a late reply or heartbeat for a call that already ended
 	}
@@ -467,16 +476,38 @@ func (s *connState) waiter() (*waiter, error) {
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	token := nuid.Next()
-	w := &waiter{token: token, inbox: s.prefix + token, ch: make(chan *nats.Msg, 4)}
-	s.waiters[token] = w
+	var w *waiter
+	if n := len(s.free); n > 0 {
+		w = s.free[n-1]
+		s.free = s.free[:n-1]
+	} else {
+		w = &waiter{ch: make(chan *nats.Msg, 4)}
+	}
+	s.next++
+	var buf [20]byte
+	w.inbox = s.prefix + string(strconv.AppendUint(buf[:0], s.next, 36))
+	w.token = w.inbox[len(s.prefix):]
+	s.waiters[w.token] = w
 	return w, nil
 }
 
-// release forgets a waiter. Tokens are never reused, so a reply that
-// arrives late cannot be taken for another call's reply.
+// maxFreeWaiters bounds the waiters kept for reuse: as many as calls
+// usually run at once on a connection.
+const maxFreeWaiters = 256
+
+// release forgets a waiter. Its token is never used again, so a reply that
+// arrives late cannot be taken for another call's reply; and since
+// dispatch sends under mu, nothing reaches the channel after this, so the
+// waiter, emptied, serves another call.
 func (s *connState) release(w *waiter) {
 	s.mu.Lock()
+	defer s.mu.Unlock()
 	delete(s.waiters, w.token)
-	s.mu.Unlock()
+	for len(w.ch) > 0 {
+		<-w.ch
+	}
+	w.inbox, w.token = "", ""
+	if len(s.free) < maxFreeWaiters {
+		s.free = append(s.free, w)
+	}
 }
