@@ -199,7 +199,7 @@ func evacuateOutcome(host string, rows []evacuateRow, waited bool) error {
 		what = append(what, fmt.Sprintf("%d not accepted", refused))
 	}
 	if unfinished > 0 {
-		what = append(what, fmt.Sprintf("%d did not complete", unfinished))
+		what = append(what, fmt.Sprintf("%d did not complete (why: 'novanats server action-list SERVER --events')", unfinished))
 	}
 	if len(what) == 0 {
 		return nil

@@ -130,16 +130,28 @@ func TestHostEvacuateLiveReportsEachInstance(t *testing.T) {
 	if len(left) != 1 || left[0].UUID.Get() != busy {
 		t.Fatalf("want only the busy one-2 left on compute-1: %d instances", len(left))
 	}
-	// Once one-2 is free, evacuating again moves it.
+	// Once one-2 is free its migration is accepted; one that then fails
+	// (the destination refuses to prepare) is reported with --wait.
 	if _, err := cloud.Store.Instances.Update(ctx, busy, func(in *objects.Instance) error {
 		in.TaskState.SetNull()
 		return nil
 	}); err != nil {
 		t.Fatal(err)
 	}
+	cloud.Drivers["compute-3"].FailPreLiveMigration(busy, nil)
+	stdout, stderr, code := runSplit(t, "host", "evacuate-live", "compute-1", "--target-host", "compute-3", "--wait", "-o", "json", url)
+	var rows []evacuateRow
+	if err := json.Unmarshal([]byte(stdout), &rows); err != nil {
+		t.Fatalf("stdout is not JSON: %v\n%s", err, stdout)
+	}
+	if code != exitError || len(rows) != 1 || !rows[0].Accepted || rows[0].Status == string(objects.MigrationCompleted) || rows[0].Status == "" ||
+		!strings.HasSuffix(stderr, "of 1 live migrations, 1 did not complete (why: 'novanats server action-list SERVER --events')") {
+		t.Fatalf("failed migration: exit %d: %+v\n%s", code, rows, stderr)
+	}
+	// The fault was one-shot: evacuating again moves it.
 	out, code = run(t, "host", "evacuate-live", "compute-1", "--target-host", "compute-3", "--wait", url)
 	if code != exitOK || !strings.Contains(out, "one-2") || !strings.Contains(out, "completed") {
-		t.Fatalf("second evacuation: exit %d: %s", code, out)
+		t.Fatalf("third evacuation: exit %d: %s", code, out)
 	}
 }
 
