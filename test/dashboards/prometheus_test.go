@@ -343,7 +343,6 @@ func (s *scenario) expectFinal(m *objects.Migration, want objects.MigrationStatu
 // prometheus is a Prometheus server the test started.
 type prometheus struct {
 	base string
-	log  string
 	http *http.Client
 }
 
@@ -372,21 +371,63 @@ scrape_configs:
 	if err := os.WriteFile(filepath.Join(dir, "prometheus.yml"), []byte(cfg), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	logPath := filepath.Join(dir, "prometheus.log")
+	// The free port is found by closing a listener on it, so another
+	// process can take it before Prometheus binds: try again then.
+	for attempt := 1; ; attempt++ {
+		p, log, err := runPrometheus(t, bin, dir, attempt)
+		if err == nil {
+			return p
+		}
+		if attempt == 3 || !strings.Contains(log, "address already in use") {
+			t.Fatalf("prometheus exited: %v\n%s", err, tail(log, 4000))
+		}
+	}
+}
+
+// runPrometheus starts Prometheus on a free loopback port and waits until
+// it scrapes the target; if it exits before, it returns its error and log.
+func runPrometheus(t *testing.T, bin, dir string, attempt int) (*prometheus, string, error) {
+	t.Helper()
+	logPath := filepath.Join(dir, fmt.Sprintf("prometheus-%d.log", attempt))
 	logf, err := os.Create(logPath)
 	if err != nil {
 		t.Fatal(err)
 	}
 	addr := freeLoopbackAddr(t)
 	cmd := exec.Command(bin, "--config.file="+filepath.Join(dir, "prometheus.yml"),
-		"--storage.tsdb.path="+filepath.Join(dir, "data"), "--web.listen-address="+addr, "--log.level=warn")
+		"--storage.tsdb.path="+filepath.Join(dir, fmt.Sprintf("data-%d", attempt)), "--web.listen-address="+addr, "--log.level=warn")
 	cmd.Stdout, cmd.Stderr = logf, logf
 	if err := cmd.Start(); err != nil {
 		t.Fatalf("start %s: %v", bin, err)
 	}
 	exited := make(chan error, 1)
 	go func() { exited <- cmd.Wait() }()
-	p := &prometheus{base: "http://" + addr, log: logPath, http: &http.Client{Timeout: 10 * time.Second}}
+	p := &prometheus{base: "http://" + addr, http: &http.Client{Timeout: 10 * time.Second}}
+	var (
+		exitErr error
+		gone    bool
+	)
+	p.await(t, "Prometheus to be ready and scrape the dev cloud", func() (bool, string) {
+		select {
+		case exitErr = <-exited:
+			gone = true
+			return true, ""
+		default:
+		}
+		res, err := p.query(`up{job="novanats"}`)
+		if err != nil {
+			return false, err.Error()
+		}
+		if len(res) != 1 || res[0].value() != 1 {
+			return false, fmt.Sprintf("up = %v", res)
+		}
+		return true, ""
+	})
+	if gone {
+		logf.Close()
+		out, _ := os.ReadFile(logPath)
+		return nil, string(out), fmt.Errorf("exited before serving: %v", exitErr)
+	}
 	t.Cleanup(func() {
 		_ = cmd.Process.Signal(syscall.SIGTERM)
 		select {
@@ -402,24 +443,7 @@ scrape_configs:
 			}
 		}
 	})
-	p.await(t, "Prometheus to be ready and scrape the dev cloud", func() (bool, string) {
-		select {
-		case err := <-exited:
-			exited <- err
-			out, _ := os.ReadFile(logPath)
-			t.Fatalf("prometheus exited: %v\n%s", err, tail(string(out), 4000))
-		default:
-		}
-		res, err := p.query(`up{job="novanats"}`)
-		if err != nil {
-			return false, err.Error()
-		}
-		if len(res) != 1 || res[0].value() != 1 {
-			return false, fmt.Sprintf("up = %v", res)
-		}
-		return true, ""
-	})
-	return p
+	return p, "", nil
 }
 
 func freeLoopbackAddr(t *testing.T) string {
