@@ -28,7 +28,7 @@ fi
 	if [ ! -e "$policy" ]; then
 		printf '#!/bin/sh\nexit 101\n' >"$policy" && chmod +x "$policy" && made_policy=1
 	fi
-	trap '[ -n "$made_policy" ] && rm -f "$policy"' EXIT
+	trap 'if [ -n "$made_policy" ]; then rm -f "$policy"; fi' EXIT
 	if ! apt-get install -y --no-install-recommends prometheus; then
 		apt-get update
 		apt-get install -y --no-install-recommends prometheus
