@@ -205,7 +205,7 @@ func (f *follower) progress() {
 		for _, r := range running {
 			line := fmt.Sprintf("  %3d%% %s", r.js.ProgressPercent(), describe(r))
 			if many {
-				line = fmt.Sprintf("  migration %s: %3d%% %s", r.mig.UUID.Get(), r.js.ProgressPercent(), describe(r))
+				line = fmt.Sprintf("  migration %s: %d%% %s", r.mig.UUID.Get(), r.js.ProgressPercent(), describe(r))
 			}
 			if id := r.mig.ID.Get(); line != f.lines[id] {
 				fmt.Fprintln(f.out, line)
