@@ -42,10 +42,13 @@ type ComputeHostStatus struct {
 	Up bool `json:"up"`
 
 	// Disabled and DisabledReason are what nova has now, which is the spec
-	// once the controller has applied it.
+	// once the controller has applied it. Disabled, Instances and
+	// MigrationsInProgress are written even when false or 0 (no
+	// omitempty), so the printer columns show them and `kubectl wait
+	// --for=jsonpath={.status.disabled}=false` can match.
 	//
 	// +optional
-	Disabled bool `json:"disabled,omitempty"`
+	Disabled bool `json:"disabled"`
 	// +optional
 	DisabledReason string `json:"disabledReason,omitempty"`
 
@@ -74,7 +77,7 @@ type ComputeHostStatus struct {
 	// Instances is the number of instances on the host.
 	//
 	// +optional
-	Instances int32 `json:"instances,omitempty"`
+	Instances int32 `json:"instances"`
 
 	// InstanceRefs lists the instances on the host (nova's instances whose
 	// host is this one), so a client with only Kubernetes access can act on
@@ -89,7 +92,7 @@ type ComputeHostStatus struct {
 	// MigrationsInProgress counts live migrations from or to the host.
 	//
 	// +optional
-	MigrationsInProgress int32 `json:"migrationsInProgress,omitempty"`
+	MigrationsInProgress int32 `json:"migrationsInProgress"`
 
 	// +optional
 	// +listType=map

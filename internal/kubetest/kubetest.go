@@ -87,6 +87,7 @@ type Env struct {
 
 	mu      sync.Mutex
 	stopCtl func()
+	cancel  context.CancelFunc
 }
 
 // Start starts everything for t and stops it when t ends.
@@ -196,6 +197,7 @@ func (e *Env) StartController() {
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan error, 1)
 	go func() { done <- c.Start(ctx) }()
+	e.cancel = cancel
 	e.stopCtl = func() {
 		cancel()
 		if err := <-done; err != nil && !errors.Is(err, context.Canceled) {
@@ -223,6 +225,20 @@ func (e *Env) StopController() {
 	e.mu.Unlock()
 	if stop != nil {
 		stop()
+	}
+}
+
+// KillController cancels the running controller's context without
+// waiting for it to stop: safe to call from a reconcile (a Hooks
+// function), where waiting would wait for itself. The reconciles under way
+// end, and the controller processes nothing more, as when its process
+// dies (its Lease is released, so a new controller leads at once). Call
+// StopController or RestartController after it, outside the reconcile.
+func (e *Env) KillController() {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	if e.cancel != nil {
+		e.cancel()
 	}
 }
 

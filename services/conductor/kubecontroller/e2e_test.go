@@ -1,0 +1,402 @@
+package kubecontroller_test
+
+// End to end: a real etcd + kube-apiserver, a novanats cloud (embedded
+// NATS, conductor, scheduler, simulated computes) and the controller,
+// driven with the real kubectl, as a user would (internal/kubetest).
+
+import (
+	"context"
+	"fmt"
+	"regexp"
+	"slices"
+	"strings"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"k8s.io/apimachinery/pkg/api/meta"
+	"k8s.io/apimachinery/pkg/watch"
+	"sigs.k8s.io/controller-runtime/pkg/client"
+
+	novav1 "github.com/novanats/novanats/api/v1alpha1"
+	"github.com/novanats/novanats/internal/kubetest"
+	"github.com/novanats/novanats/pkg/objects"
+	"github.com/novanats/novanats/services/compute"
+	"github.com/novanats/novanats/services/conductor/kubecontroller"
+)
+
+const waitTimeout = "--timeout=120s"
+
+// apply creates a LiveMigration with kubectl apply -f -.
+func apply(t *testing.T, env *kubetest.Env, name, instance, target string, extra ...string) {
+	t.Helper()
+	y := fmt.Sprintf("apiVersion: novanats.io/v1alpha1\nkind: LiveMigration\nmetadata:\n  name: %s\n  namespace: %s\nspec:\n  instance: %q\n",
+		name, kubetest.Namespace, instance)
+	if target != "" {
+		y += fmt.Sprintf("  targetHost: %s\n", target)
+	}
+	for _, e := range extra {
+		y += "  " + e + "\n"
+	}
+	if out, err := env.KubectlStdin([]byte(y), "apply", "-f", "-"); err != nil {
+		t.Fatalf("%v\n%s", err, out)
+	}
+}
+
+// waitPhase waits with kubectl wait until the LiveMigration is in phase,
+// and returns it.
+func waitPhase(t *testing.T, env *kubetest.Env, name string, phase novav1.LiveMigrationPhase) *novav1.LiveMigration {
+	t.Helper()
+	if _, err := env.Kubectl("wait", "-n", kubetest.Namespace, "--for=jsonpath={.status.phase}="+string(phase), "lm/"+name, waitTimeout); err != nil {
+		lm := get(t, env, name)
+		t.Fatalf("%v\nstatus: %+v", err, lm.Status)
+	}
+	return get(t, env, name)
+}
+
+func get(t *testing.T, env *kubetest.Env, name string) *novav1.LiveMigration {
+	t.Helper()
+	lm := new(novav1.LiveMigration)
+	if err := env.Client.Get(context.Background(), client.ObjectKey{Namespace: kubetest.Namespace, Name: name}, lm); err != nil {
+		t.Fatal(err)
+	}
+	return lm
+}
+
+// migrationsOf is every Migration nova has for the instance.
+func migrationsOf(t *testing.T, env *kubetest.Env, uuid string) []*objects.Migration {
+	t.Helper()
+	all, err := env.Cloud.Store.Migrations.List(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	var mine []*objects.Migration
+	for _, m := range all {
+		if m.InstanceUUID.Get() == uuid {
+			mine = append(mine, m)
+		}
+	}
+	return mine
+}
+
+func phases(lm *novav1.LiveMigration) []novav1.LiveMigrationPhase {
+	var ps []novav1.LiveMigrationPhase
+	for _, tr := range lm.Status.PhaseTransitions {
+		ps = append(ps, tr.Phase)
+	}
+	return ps
+}
+
+func instance(t *testing.T, env *kubetest.Env, uuid string) *objects.Instance {
+	t.Helper()
+	inst, err := env.Cloud.Store.Instances.Get(context.Background(), uuid)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return inst
+}
+
+func TestLiveMigrations(t *testing.T) {
+	env := kubetest.Start(t, kubetest.Options{Computes: 4})
+
+	t.Run("succeeds, by name, scheduler's choice", func(t *testing.T) {
+		inst := env.Boot("vm-ok")
+		src := inst.Host.Get()
+		apply(t, env, "vm-ok", "vm-ok", "")
+		lm := waitPhase(t, env, "vm-ok", novav1.PhaseSucceeded)
+		st := lm.Status
+		moved := instance(t, env, inst.UUID.Get())
+		if st.InstanceUUID != inst.UUID.Get() || st.SourceHost != src || st.TargetHost == "" || st.TargetHost == src ||
+			st.TargetHost != moved.Host.Get() {
+			t.Errorf("status %+v; instance now on %s, was on %s", st, moved.Host.Get(), src)
+		}
+		migs := migrationsOf(t, env, inst.UUID.Get())
+		if len(migs) != 1 || migs[0].UUID.Get() != st.MigrationID || migs[0].Status.Get() != objects.MigrationCompleted {
+			t.Errorf("nova migrations of the instance: %d (status names %s)", len(migs), st.MigrationID)
+		}
+		if st.Progress == nil || st.Progress.Percent != 100 || st.Progress.Summary != "100%" || st.Progress.MemoryTotalBytes == 0 {
+			t.Errorf("progress %+v", st.Progress)
+		}
+		ps := phases(lm)
+		if ps[0] != novav1.PhasePending || ps[len(ps)-1] != novav1.PhaseSucceeded || !slices.Contains(ps, novav1.PhaseScheduling) {
+			t.Errorf("phase transitions %v", ps)
+		}
+		if c := meta.FindStatusCondition(st.Conditions, novav1.ConditionComplete); c == nil || c.Reason != "Succeeded" {
+			t.Errorf("Complete condition %+v", c)
+		}
+		if !meta.IsStatusConditionTrue(st.Conditions, novav1.ConditionAccepted) {
+			t.Errorf("conditions %+v", st.Conditions)
+		}
+		if len(lm.Finalizers) != 0 {
+			t.Errorf("finalizers left on a finished LiveMigration: %v", lm.Finalizers)
+		}
+
+		out := env.MustKubectl("get", "lm", "-n", kubetest.Namespace, "vm-ok")
+		t.Logf("kubectl get lm:\n%s", out)
+		lines := strings.Split(strings.TrimSpace(out), "\n")
+		if len(lines) != 2 || !regexp.MustCompile(`^NAME\s+INSTANCE\s+SOURCE\s+TARGET\s+PHASE\s+PROGRESS\s+AGE$`).MatchString(lines[0]) {
+			t.Fatalf("columns:\n%s", out)
+		}
+		row := regexp.MustCompile(fmt.Sprintf(`^vm-ok\s+vm-ok\s+%s\s+%s\s+Succeeded\s+100%%\s+\d+s$`, src, st.TargetHost))
+		if !row.MatchString(lines[1]) {
+			t.Errorf("row %q does not match %s", lines[1], row)
+		}
+	})
+
+	t.Run("deleting a running one aborts it, then it is gone", func(t *testing.T) {
+		inst := env.Boot("vm-del")
+		src := inst.Host.Get()
+		env.NonConverging(inst)
+		apply(t, env, "vm-del", inst.UUID.Get(), env.OtherHost(src))
+		lm := waitPhase(t, env, "vm-del", novav1.PhaseRunning)
+
+		// Follow the object to its deletion, to see the phase it had last.
+		wc, err := client.NewWithWatch(env.Config, client.Options{Scheme: kubecontroller.Scheme()})
+		if err != nil {
+			t.Fatal(err)
+		}
+		ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+		defer cancel()
+		w, err := wc.Watch(ctx, &novav1.LiveMigrationList{}, client.InNamespace(kubetest.Namespace),
+			client.MatchingFields{"metadata.name": "vm-del"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer w.Stop()
+		env.MustKubectl("delete", "-n", kubetest.Namespace, "lm", "vm-del", "--wait=false")
+		env.MustKubectl("wait", "-n", kubetest.Namespace, "--for=delete", "lm/vm-del", waitTimeout)
+		var last *novav1.LiveMigration
+		for ev := range w.ResultChan() {
+			if o, ok := ev.Object.(*novav1.LiveMigration); ok {
+				last = o
+			}
+			if ev.Type == watch.Deleted {
+				break
+			}
+		}
+		if last == nil || last.Status.Phase != novav1.PhaseCancelled || !strings.Contains(last.Status.Reason, "deleted") ||
+			!meta.IsStatusConditionTrue(last.Status.Conditions, novav1.ConditionAbortRequested) {
+			t.Fatalf("last state before deletion: %+v", last)
+		}
+		m, err := env.Cloud.Store.Migrations.GetByUUID(context.Background(), lm.Status.MigrationID)
+		if err != nil || m.Status.Get() != objects.MigrationCancelled {
+			t.Fatalf("nova's migration after the delete: %v %v", m.Status.Get(), err)
+		}
+		if h := instance(t, env, inst.UUID.Get()).Host.Get(); h != src {
+			t.Errorf("instance on %s after the abort, want %s", h, src)
+		}
+	})
+
+	t.Run("spec.abort cancels and keeps the record", func(t *testing.T) {
+		inst := env.Boot("vm-abort")
+		env.NonConverging(inst)
+		apply(t, env, "vm-abort", "vm-abort", env.OtherHost(inst.Host.Get()))
+		waitPhase(t, env, "vm-abort", novav1.PhaseRunning)
+		env.MustKubectl("patch", "-n", kubetest.Namespace, "lm", "vm-abort", "--type=merge", "-p", `{"spec":{"abort":true}}`)
+		lm := waitPhase(t, env, "vm-abort", novav1.PhaseCancelled)
+		if lm.Status.Reason != "aborted (spec.abort)" || len(lm.Finalizers) != 0 {
+			t.Errorf("status %+v finalizers %v", lm.Status, lm.Finalizers)
+		}
+	})
+
+	t.Run("spec.forceComplete completes a non-converging one", func(t *testing.T) {
+		inst := env.Boot("vm-force")
+		src := inst.Host.Get()
+		env.NonConverging(inst)
+		apply(t, env, "vm-force", "vm-force", env.OtherHost(src))
+		waitPhase(t, env, "vm-force", novav1.PhaseRunning)
+		env.MustKubectl("patch", "-n", kubetest.Namespace, "lm", "vm-force", "--type=merge", "-p", `{"spec":{"forceComplete":true}}`)
+		lm := waitPhase(t, env, "vm-force", novav1.PhaseSucceeded)
+		if !meta.IsStatusConditionTrue(lm.Status.Conditions, novav1.ConditionForceCompleteRequested) {
+			t.Errorf("conditions %+v", lm.Status.Conditions)
+		}
+		if h := instance(t, env, inst.UUID.Get()).Host.Get(); h != env.OtherHost(src) {
+			t.Errorf("instance on %s, want %s", h, env.OtherHost(src))
+		}
+	})
+
+	t.Run("unknown instance fails with a reason", func(t *testing.T) {
+		apply(t, env, "ghost", "no-such-vm", "")
+		lm := waitPhase(t, env, "ghost", novav1.PhaseFailed)
+		if want := `instance "no-such-vm" not found`; !strings.Contains(lm.Status.Reason, want) || lm.Status.RequestID != "" {
+			t.Errorf("reason %q (want %q), request %q", lm.Status.Reason, want, lm.Status.RequestID)
+		}
+		out := env.MustKubectl("get", "lm", "-n", kubetest.Namespace, "ghost", "-o", "jsonpath={.status.reason}")
+		if !strings.Contains(out, "not found") {
+			t.Errorf("kubectl shows reason %q", out)
+		}
+	})
+
+	t.Run("target host unknown, disabled or down fails with a reason", func(t *testing.T) {
+		inst := env.Boot("vm-bad-target")
+		apply(t, env, "to-nowhere", "vm-bad-target", "compute-99")
+		if r := waitPhase(t, env, "to-nowhere", novav1.PhaseFailed).Status.Reason; !strings.Contains(r, "compute-99 could not be found") {
+			t.Errorf("unknown host: reason %q", r)
+		}
+		down := env.OtherHost(inst.Host.Get())
+		ctx := context.Background()
+		if _, err := env.Cloud.Store.Services.Update(ctx, down, compute.Binary, func(sv *objects.Service) error {
+			sv.ForcedDown.Set(true)
+			return nil
+		}); err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() {
+			_, _ = env.Cloud.Store.Services.Update(ctx, down, compute.Binary, func(sv *objects.Service) error {
+				sv.ForcedDown.Set(false)
+				return nil
+			})
+		})
+		apply(t, env, "to-down", "vm-bad-target", down)
+		r := waitPhase(t, env, "to-down", novav1.PhaseFailed).Status.Reason
+		if want := "target host is down: Compute service of " + down + " is unavailable"; !strings.Contains(r, want) {
+			t.Errorf("down host: reason %q, want it to contain %q", r, want)
+		}
+		if migs := migrationsOf(t, env, inst.UUID.Get()); len(migs) != 0 {
+			t.Errorf("%d migrations started to bad targets", len(migs))
+		}
+	})
+
+	t.Run("invalid specs are refused by the schema", func(t *testing.T) {
+		for name, spec := range map[string]string{
+			"empty instance":   `instance: ""`,
+			"bad target host":  "instance: vm-x\n  targetHost: \"not a host!\"",
+			"missing instance": "targetHost: compute-1",
+		} {
+			y := "apiVersion: novanats.io/v1alpha1\nkind: LiveMigration\nmetadata:\n  name: bad\n  namespace: default\nspec:\n  " + spec + "\n"
+			if out, err := env.KubectlStdin([]byte(y), "apply", "-f", "-"); err == nil {
+				t.Errorf("%s accepted: %s", name, out)
+			} else {
+				t.Logf("%s refused: %v", name, err)
+			}
+		}
+		apply(t, env, "no-undo", "no-such-vm-2", "", "forceComplete: true")
+		_, err := env.Kubectl("patch", "-n", kubetest.Namespace, "lm", "no-undo", "--type=merge", "-p", `{"spec":{"forceComplete":false}}`)
+		if err == nil || !strings.Contains(err.Error(), "forceComplete cannot be set back to false") {
+			t.Errorf("forceComplete true->false: %v", err)
+		}
+		_, err = env.Kubectl("patch", "-n", kubetest.Namespace, "lm", "no-undo", "--type=merge", "-p", `{"spec":{"instance":"other"}}`)
+		if err == nil || !strings.Contains(err.Error(), "instance is immutable") {
+			t.Errorf("instance changed: %v", err)
+		}
+	})
+}
+
+// A controller that dies right after the conductor took its request, before
+// the LiveMigration's status names the Migration, is replaced by a new one
+// (a new manager, a new leader); the migration completes, and nova has
+// exactly one Migration for the instance. Then a controller restarted
+// while a migration runs picks it up where it was.
+func TestControllerRestartStartsNoSecondMigration(t *testing.T) {
+	var env *kubetest.Env
+	var crashed atomic.Int32
+	died := make(chan struct{})
+	env = kubetest.Start(t, kubetest.Options{Computes: 2, Controller: func(o *kubecontroller.Options) {
+		o.Hooks.AfterMigrateServer = func(lm *novav1.LiveMigration) bool {
+			if lm.Name != "vm-crash" || !crashed.CompareAndSwap(0, 1) {
+				return false
+			}
+			env.KillController()
+			close(died)
+			return true
+		}
+	}})
+
+	t.Run("killed between migrate_server and the status write", func(t *testing.T) {
+		inst := env.Boot("vm-crash")
+		apply(t, env, "vm-crash", "vm-crash", "")
+		<-died
+		env.RestartController()
+		lm := waitPhase(t, env, "vm-crash", novav1.PhaseSucceeded)
+		migs := migrationsOf(t, env, inst.UUID.Get())
+		if len(migs) != 1 || migs[0].UUID.Get() != lm.Status.MigrationID {
+			t.Fatalf("%d migrations for the instance (status names %s)", len(migs), lm.Status.MigrationID)
+		}
+		acts, err := env.Cloud.Store.Actions.ListByInstance(context.Background(), inst.UUID.Get())
+		if err != nil {
+			t.Fatal(err)
+		}
+		var lmActs int
+		for _, a := range acts {
+			if a.Action.Get() == objects.ActionLiveMigration {
+				lmActs++
+				if a.RequestID.Get() != lm.Status.RequestID {
+					t.Errorf("live-migration action under %s, status has %s", a.RequestID.Get(), lm.Status.RequestID)
+				}
+			}
+		}
+		if lmActs != 1 {
+			t.Errorf("%d live-migration requests reached the conductor, want 1", lmActs)
+		}
+	})
+
+	t.Run("restarted while running", func(t *testing.T) {
+		inst := env.Boot("vm-running")
+		env.NonConverging(inst)
+		apply(t, env, "vm-running", "vm-running", env.OtherHost(inst.Host.Get()))
+		before := waitPhase(t, env, "vm-running", novav1.PhaseRunning)
+		env.RestartController()
+		env.MustKubectl("patch", "-n", kubetest.Namespace, "lm", "vm-running", "--type=merge", "-p", `{"spec":{"forceComplete":true}}`)
+		lm := waitPhase(t, env, "vm-running", novav1.PhaseSucceeded)
+		if migs := migrationsOf(t, env, inst.UUID.Get()); len(migs) != 1 || lm.Status.MigrationID != before.Status.MigrationID ||
+			lm.Status.RequestID != before.Status.RequestID {
+			t.Fatalf("%d migrations; migration %s -> %s, request %s -> %s", len(migs),
+				before.Status.MigrationID, lm.Status.MigrationID, before.Status.RequestID, lm.Status.RequestID)
+		}
+	})
+}
+
+func TestComputeHosts(t *testing.T) {
+	env := kubetest.Start(t, kubetest.Options{Computes: 2})
+	inst := env.Boot("vm-1")
+	host := inst.Host.Get()
+	// The instance count follows the boot through the instances watch.
+	env.MustKubectl("wait", "--for=create", "computehost/"+host, waitTimeout)
+	env.MustKubectl("wait", "--for=jsonpath={.status.instances}=1", "computehost/"+host, waitTimeout)
+	ch := new(novav1.ComputeHost)
+	if err := env.Client.Get(context.Background(), client.ObjectKey{Name: host}, ch); err != nil {
+		t.Fatal(err)
+	}
+	st := ch.Status
+	if !st.Up || st.VCPUs == nil || st.VCPUs.Used != 1 || st.MemoryMB == nil || st.MemoryMB.Total == 0 || st.LastHeartbeat == nil ||
+		len(st.InstanceRefs) != 1 || st.InstanceRefs[0].UUID != inst.UUID.Get() || st.InstanceRefs[0].Name != "vm-1" {
+		t.Errorf("status %+v", st)
+	}
+
+	out := env.MustKubectl("get", "computehosts")
+	t.Logf("kubectl get computehosts:\n%s", out)
+	lines := strings.Split(strings.TrimSpace(out), "\n")
+	if len(lines) != 3 || !regexp.MustCompile(`^NAME\s+UP\s+DISABLED\s+VCPUS\s+MEMORY\s+INSTANCES\s+AGE$`).MatchString(lines[0]) {
+		t.Fatalf("columns:\n%s", out)
+	}
+	row := regexp.MustCompile(fmt.Sprintf(`(?m)^%s\s+true\s+false\s+1/\d+\s+\d+/\d+ MiB\s+1\s+\d+s$`, host))
+	if !row.MatchString(out) {
+		t.Errorf("no row for %s matching %s", host, row)
+	}
+
+	// spec.disabled disables the service in nova, as `novanats host
+	// disable` does; status.disabled then says nova has it.
+	env.MustKubectl("patch", "computehost", host, "--type=merge", "-p", `{"spec":{"disabled":true,"disabledReason":"maintenance"}}`)
+	env.MustKubectl("wait", "--for=jsonpath={.status.disabled}=true", "computehost/"+host, waitTimeout)
+	sv, err := env.Cloud.Store.Services.Get(context.Background(), host, compute.Binary)
+	if err != nil || !sv.Disabled.Get() || sv.DisabledReason.Get() != "maintenance" {
+		t.Fatalf("nova's service after spec.disabled: disabled %v reason %q (%v)", sv.Disabled.Get(), sv.DisabledReason.Get(), err)
+	}
+	env.MustKubectl("patch", "computehost", host, "--type=merge", "-p", `{"spec":{"disabled":false,"disabledReason":""}}`)
+	env.MustKubectl("wait", "--for=jsonpath={.status.disabled}=false", "computehost/"+host, waitTimeout)
+	if sv, err = env.Cloud.Store.Services.Get(context.Background(), host, compute.Binary); err != nil || sv.Disabled.Get() {
+		t.Fatalf("nova's service after enabling: disabled %v (%v)", sv.Disabled.Get(), err)
+	}
+
+	// A host that stops reporting turns down by the clock alone: the
+	// requeue derived from service_down_time notices without any record
+	// changing. Forced down is nova's immediate form of it.
+	if _, err := env.Cloud.Store.Services.Update(context.Background(), host, compute.Binary, func(sv *objects.Service) error {
+		sv.ForcedDown.Set(true)
+		return nil
+	}); err != nil {
+		t.Fatal(err)
+	}
+	env.MustKubectl("wait", "--for=jsonpath={.status.up}=false", "computehost/"+host, waitTimeout)
+	env.MustKubectl("wait", "--for=condition=Up=false", "computehost/"+host, waitTimeout)
+}
