@@ -6,6 +6,8 @@ import (
 	"encoding/hex"
 	"log/slog"
 	"math/rand/v2"
+	"sync"
+	"sync/atomic"
 	"time"
 )
 
@@ -105,22 +107,118 @@ func TraceParentFrom(ctx context.Context) string { return callInfoFrom(ctx).trac
 
 // handlerContext is the context a handler runs with: the caller's request
 // context and trace parent, held by the context itself, so building it
-// costs one allocation (context.WithValue would cost two).
-func handlerContext(parent context.Context, rc RequestContext, traceParent string) context.Context {
-	return &handlerCtx{Context: parent, ci: callInfo{rc: rc, hasRC: true, traceParent: traceParent}}
+// costs one allocation (context.WithValue would cost two), and the
+// caller's deadline when it has one (zero: none). end must be called when
+// the handler has returned.
+func handlerContext(parent context.Context, rc RequestContext, traceParent string, deadline time.Time) *handlerCtx {
+	return &handlerCtx{Context: parent, deadline: deadline, ci: callInfo{rc: rc, hasRC: true, traceParent: traceParent}}
 }
 
+// handlerCtx is a handler's context. Its deadline is only armed when
+// something needs its Done channel (or looks up a value of another
+// package's): most handlers never do, and context.WithDeadline on every
+// call cost a timer, a registration with the server's context and three
+// allocations. Until then, Deadline and Err answer from the deadline
+// itself.
 type handlerCtx struct {
-	context.Context
-	ci callInfo
+	context.Context // the server's: cancelled when a Stop runs out of time
+	ci              callInfo
+	deadline        time.Time
+
+	mu    sync.Mutex
+	armed atomic.Pointer[armedCtx]
+	ended bool // the handler returned: the context is cancelled
+}
+
+type armedCtx struct {
+	ctx    context.Context
+	cancel context.CancelFunc
+}
+
+// arm returns the context.WithDeadline this context stands for, made on
+// first use.
+func (c *handlerCtx) arm() context.Context {
+	if a := c.armed.Load(); a != nil {
+		return a.ctx
+	}
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if a := c.armed.Load(); a != nil {
+		return a.ctx
+	}
+	ctx, cancel := context.WithDeadline(c.Context, c.deadline)
+	if c.ended {
+		cancel()
+	}
+	c.armed.Store(&armedCtx{ctx: ctx, cancel: cancel})
+	return ctx
+}
+
+// end cancels the context, as the deferred cancel of context.WithDeadline
+// did: the handler has returned.
+func (c *handlerCtx) end() {
+	if c.deadline.IsZero() {
+		return
+	}
+	c.mu.Lock()
+	c.ended = true
+	a := c.armed.Load()
+	c.mu.Unlock()
+	if a != nil {
+		a.cancel()
+	}
+}
+
+func (c *handlerCtx) Deadline() (time.Time, bool) {
+	if c.deadline.IsZero() {
+		return c.Context.Deadline()
+	}
+	return c.deadline, true
+}
+
+func (c *handlerCtx) Done() <-chan struct{} {
+	if c.deadline.IsZero() {
+		return c.Context.Done()
+	}
+	return c.arm().Done()
+}
+
+func (c *handlerCtx) Err() error {
+	if c.deadline.IsZero() {
+		return c.Context.Err()
+	}
+	if a := c.armed.Load(); a != nil {
+		return a.ctx.Err()
+	}
+	if err := c.Context.Err(); err != nil {
+		return err
+	}
+	c.mu.Lock()
+	ended := c.ended
+	c.mu.Unlock()
+	switch {
+	case ended:
+		return context.Canceled
+	case !time.Now().Before(c.deadline):
+		return context.DeadlineExceeded
+	}
+	return nil
 }
 
 func (c *handlerCtx) Value(key any) any {
 	if _, ok := key.(callKey); ok {
 		return &c.ci
 	}
-	return c.Context.Value(key)
+	if c.deadline.IsZero() {
+		return c.Context.Value(key)
+	}
+	// The context package finds a parent's cancellation through Value
+	// (context.Cause, contexts derived from this one): answer as the armed
+	// context so they see its deadline and cancellation.
+	return c.arm().Value(key)
 }
+
+func (c *handlerCtx) String() string { return "rpc.handlerContext" }
 
 // Logger returns logger with the request id (and global request id) of ctx,
 // so every line logged during an RPC can be tied to it.

@@ -3,6 +3,7 @@ package rpc
 import (
 	"context"
 	"testing"
+	"time"
 
 	"github.com/nats-io/nats.go"
 	"github.com/vmihailenco/msgpack/v5"
@@ -58,7 +59,7 @@ func BenchmarkDecodeEnvelope(b *testing.B) {
 		if err != nil {
 			b.Fatal(err)
 		}
-		ctx := handlerContext(context.Background(), req.Context, "")
+		ctx := handlerContext(context.Background(), req.Context, "", time.Time{})
 		var a benchArgs
 		if err := decodeArgs(req.Args, &a, req.Method); err != nil {
 			b.Fatal(err)

@@ -501,12 +501,13 @@ func (s *Server) serve(m *nats.Msg, callType string) {
 		s.reply(m, &Reply{Kind: ReplyError, Error: toWire(err)})
 		return
 	}
-	ctx := handlerContext(s.baseCtx, req.Context, m.Header.Get(HeaderTraceParent))
+	var deadline time.Time
 	if req.TimeoutMS > 0 {
-		var cancel context.CancelFunc
-		ctx, cancel = context.WithDeadline(ctx, received.Add(time.Duration(req.TimeoutMS)*time.Millisecond))
-		defer cancel()
+		deadline = received.Add(time.Duration(req.TimeoutMS) * time.Millisecond)
 	}
+	hctx := handlerContext(s.baseCtx, req.Context, m.Header.Get(HeaderTraceParent), deadline)
+	defer hctx.end()
+	var ctx context.Context = hctx
 	log := requestLog{base: s.opts.logger, ctx: ctx, method: req.Method, callType: callType}
 	inv := s.opts.metrics.begin("server", s.target.Topic, req.Method, callType, req.Namespace, req.Version, s.target.Server)
 
