@@ -89,12 +89,18 @@ type Options struct {
 
 // Hooks are called at points of a reconcile that a test needs to act at.
 type Hooks struct {
+	// BeforeMigrateServer runs once the request id is stored, before
+	// migrate_server is sent: a controller that dies there leaves a
+	// request id the conductor never saw. Returning true ends the
+	// reconcile there, as for AfterMigrateServer.
+	BeforeMigrateServer func(ctx context.Context, lm *novav1.LiveMigration) (crash bool)
 	// AfterMigrateServer runs after migrate_server returned and before
 	// the LiveMigration's status records the Migration: the window in
 	// which a controller that dies leaves a started migration its status
 	// does not name. Returning true makes the reconcile end there without
-	// writing anything, as a controller killed at that point would.
-	AfterMigrateServer func(lm *novav1.LiveMigration) (crash bool)
+	// writing anything, as a controller killed at that point would. ctx
+	// is the reconcile's, which ends when the controller stops.
+	AfterMigrateServer func(ctx context.Context, lm *novav1.LiveMigration) (crash bool)
 }
 
 // Controller is the manager with both reconcilers.

@@ -289,23 +289,47 @@ func TestLiveMigrations(t *testing.T) {
 // while a migration runs picks it up where it was.
 func TestControllerRestartStartsNoSecondMigration(t *testing.T) {
 	var env *kubetest.Env
-	var crashed atomic.Int32
-	died := make(chan struct{})
-	env = kubetest.Start(t, kubetest.Options{Computes: 2, Controller: func(o *kubecontroller.Options) {
-		o.Hooks.AfterMigrateServer = func(lm *novav1.LiveMigration) bool {
-			if lm.Name != "vm-crash" || !crashed.CompareAndSwap(0, 1) {
+	var crashedAfter, crashedBefore atomic.Int32
+	diedAfter, diedBefore := make(chan struct{}), make(chan struct{})
+	// kill stops the controller at a hook, once, for the LiveMigration
+	// name: the controller stops, and the reconcile ends only then, so
+	// that this controller retries nothing and the next one has to sort
+	// it out.
+	kill := func(name string, once *atomic.Int32, died chan struct{}) func(context.Context, *novav1.LiveMigration) bool {
+		return func(ctx context.Context, lm *novav1.LiveMigration) bool {
+			if lm.Name != name || !once.CompareAndSwap(0, 1) {
 				return false
 			}
 			env.KillController()
+			<-ctx.Done()
 			close(died)
 			return true
 		}
+	}
+	env = kubetest.Start(t, kubetest.Options{Computes: 2, Controller: func(o *kubecontroller.Options) {
+		o.Hooks.AfterMigrateServer = kill("vm-crash", &crashedAfter, diedAfter)
+		o.Hooks.BeforeMigrateServer = kill("vm-unsent", &crashedBefore, diedBefore)
 	}})
+
+	t.Run("killed between storing the request id and migrate_server", func(t *testing.T) {
+		inst := env.Boot("vm-unsent")
+		apply(t, env, "vm-unsent", "vm-unsent", "")
+		<-diedBefore
+		if migs := migrationsOf(t, env, inst.UUID.Get()); len(migs) != 0 {
+			t.Fatalf("a migration was started before migrate_server: %d", len(migs))
+		}
+		requestID := get(t, env, "vm-unsent").Status.RequestID
+		env.RestartController()
+		lm := waitPhase(t, env, "vm-unsent", novav1.PhaseSucceeded)
+		if migs := migrationsOf(t, env, inst.UUID.Get()); len(migs) != 1 || lm.Status.RequestID != requestID || requestID == "" {
+			t.Fatalf("%d migrations; request %q then %q", len(migs), requestID, lm.Status.RequestID)
+		}
+	})
 
 	t.Run("killed between migrate_server and the status write", func(t *testing.T) {
 		inst := env.Boot("vm-crash")
 		apply(t, env, "vm-crash", "vm-crash", "")
-		<-died
+		<-diedAfter
 		env.RestartController()
 		lm := waitPhase(t, env, "vm-crash", novav1.PhaseSucceeded)
 		migs := migrationsOf(t, env, inst.UUID.Get())
