@@ -15,6 +15,7 @@ import (
 
 	"github.com/prometheus/client_golang/prometheus"
 
+	"github.com/novanats/novanats/pkg/objects"
 	"github.com/novanats/novanats/services/compute/virt"
 )
 
@@ -103,7 +104,21 @@ func New(reg prometheus.Registerer, host string, opts ...Option) *Metrics {
 	for _, o := range opts {
 		o(m)
 	}
+	// Start the per-status counters at 0: a counter series that appears with
+	// its first event has no earlier sample, so increase() over it misses
+	// that event, and the first failure of a host would never reach the
+	// migrations-failing alert.
+	for _, status := range FinalStatuses {
+		m.finished.WithLabelValues(host, status)
+	}
 	return m
+}
+
+// FinalStatuses are the statuses Finish records: nova's Migration statuses a
+// live migration ends in.
+var FinalStatuses = []string{
+	string(objects.MigrationCompleted), string(objects.MigrationFailed),
+	string(objects.MigrationError), string(objects.MigrationCancelled),
 }
 
 func register[C prometheus.Collector](reg prometheus.Registerer, c C) C {

@@ -111,3 +111,19 @@ novanats_migration_duration_seconds_count{host="cmp-1",status="completed"} 1
 		}
 	}
 }
+
+func TestFinishedCountersStartAtZero(t *testing.T) {
+	reg := prometheus.NewRegistry()
+	New(reg, "cmp-1")
+	want := `
+# HELP novanats_migration_finished_total Live migrations that ended, by final status.
+# TYPE novanats_migration_finished_total counter
+novanats_migration_finished_total{host="cmp-1",status="cancelled"} 0
+novanats_migration_finished_total{host="cmp-1",status="completed"} 0
+novanats_migration_finished_total{host="cmp-1",status="error"} 0
+novanats_migration_finished_total{host="cmp-1",status="failed"} 0
+`
+	if err := testutil.GatherAndCompare(reg, strings.NewReader(want), "novanats_migration_finished_total"); err != nil {
+		t.Fatal(err)
+	}
+}
