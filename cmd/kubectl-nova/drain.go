@@ -164,7 +164,10 @@ Exit 0 when every instance moved (and the host is empty); 1 when one did not
 			list := &novav1.LiveMigrationList{}
 			for _, r := range rows {
 				if r.lm != nil {
-					list.Items = append(list.Items, *r.lm)
+					lm := *r.lm
+					// kubectl get prints every item with its kind.
+					lm.TypeMeta = metav1.TypeMeta{APIVersion: novav1.GroupVersion.String(), Kind: "LiveMigration"}
+					list.Items = append(list.Items, lm)
 				}
 			}
 			if err := printObj(list, out); err != nil {

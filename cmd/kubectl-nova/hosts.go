@@ -6,6 +6,7 @@ import (
 	"text/tabwriter"
 
 	"github.com/spf13/cobra"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
 	novav1 "github.com/novanats/novanats/api/v1alpha1"
@@ -50,6 +51,9 @@ Exit 4 when a named host does not exist.`,
 			}
 		}
 		if printObj != nil {
+			for i := range list.Items {
+				list.Items[i].TypeMeta = metav1.TypeMeta{APIVersion: novav1.GroupVersion.String(), Kind: "ComputeHost"}
+			}
 			return printObj(&list, p.streams.Out)
 		}
 		if len(list.Items) == 0 {
@@ -60,29 +64,14 @@ Exit 4 when a named host does not exist.`,
 		fmt.Fprintln(tw, "NAME\tUP\tDISABLED\tREASON\tVCPUS\tMEMORY\tINSTANCES\tMIGRATIONS")
 		for _, ch := range list.Items {
 			st := &ch.Status
-			fmt.Fprintf(tw, "%s\t%t\t%s\t%s\t%s\t%s\t%d\t%d\n", ch.Name, st.Up, disabledColumn(&ch), orDash(hostReason(&ch)),
+			// nova's state (status), which the spec becomes once the
+			// controller applied it.
+			fmt.Fprintf(tw, "%s\t%t\t%t\t%s\t%s\t%s\t%d\t%d\n", ch.Name, st.Up, st.Disabled, orDash(st.DisabledReason),
 				usage(st.VCPUsSummary, st.VCPUs, ""), usage(st.MemorySummary, st.MemoryMB, "Mi"), st.Instances, st.MigrationsInProgress)
 		}
 		return tw.Flush()
 	}
 	return cmd
-}
-
-// disabledColumn is nova's state, and the requested one while the
-// controller has not applied a change of spec.disabled yet.
-func disabledColumn(ch *novav1.ComputeHost) string {
-	if ch.Spec.Disabled != ch.Status.Disabled {
-		return fmt.Sprintf("%t (-> %t)", ch.Status.Disabled, ch.Spec.Disabled)
-	}
-	return fmt.Sprint(ch.Status.Disabled)
-}
-
-// hostReason is nova's disabled reason, or the requested one until applied.
-func hostReason(ch *novav1.ComputeHost) string {
-	if ch.Status.DisabledReason != "" || !ch.Spec.Disabled {
-		return ch.Status.DisabledReason
-	}
-	return ch.Spec.DisabledReason
 }
 
 // usage is the controller's "used/total" summary, or one made from the

@@ -37,7 +37,16 @@ type plugin struct {
 }
 
 func newRootCommand(streams genericiooptions.IOStreams) *cobra.Command {
-	p := &plugin{streams: streams, flags: genericclioptions.NewConfigFlags(true)}
+	return newPlugin(streams).command()
+}
+
+func newPlugin(streams genericiooptions.IOStreams) *plugin {
+	return &plugin{streams: streams, flags: genericclioptions.NewConfigFlags(true)}
+}
+
+// command is the command tree; each subcommand lives in its own file.
+func (p *plugin) command() *cobra.Command {
+	streams := p.streams
 	root := &cobra.Command{
 		// The binary is kubectl-nova; users type (and help shows) "kubectl nova".
 		Use:         "kubectl-nova",
