@@ -253,19 +253,26 @@ func (c *Client) invoke(ctx context.Context, kind, namespace, method, version st
 	if err := body.writeRequest(&hdr, args); err != nil {
 		return err
 	}
-	if max := c.conn.nc.MaxPayload(); max > 0 && int64(body.buf.Len()) > max {
-		return fmt.Errorf("rpc: %s on %s: message of %d bytes exceeds the NATS max_payload of %d bytes", method, subject, body.buf.Len(), max)
-	}
 	out := getOutMsg(subject, body.buf.Bytes(), rc.RequestID, newTraceParent(TraceParentFrom(ctx)), c.opts.caller)
 	if kind != CallTypeCall {
 		err := c.conn.nc.PublishMsg(&out.msg)
 		out.free()
 		if err != nil {
-			return fmt.Errorf("rpc: cast %s on %s: %w", method, subject, err)
+			return c.publishError("cast", method, subject, body.buf.Len(), err)
 		}
 		return nil
 	}
 	return c.call(ctx, out, method, subject, timeout, monitor, reply)
+}
+
+// publishError explains a failed publish. nats.go refuses a message over
+// the server's max_payload itself, so the limit is only looked up (under
+// the connection's lock) to explain that refusal, not for every message.
+func (c *Client) publishError(kind, method, subject string, size int, err error) error {
+	if errors.Is(err, nats.ErrMaxPayload) {
+		return fmt.Errorf("rpc: %s on %s: message of %d bytes exceeds the NATS max_payload of %d bytes", method, subject, size, c.conn.nc.MaxPayload())
+	}
+	return fmt.Errorf("rpc: %s %s on %s: %w", kind, method, subject, err)
 }
 
 // outMsg is a pooled outgoing message with its header map: nats.go turns
@@ -328,10 +335,11 @@ func (c *Client) call(ctx context.Context, out *outMsg, method, subject string, 
 	}
 	defer c.conn.release(w)
 	out.msg.Reply = w.inbox
+	size := len(out.msg.Data)
 	err = c.conn.nc.PublishMsg(&out.msg)
 	out.free()
 	if err != nil {
-		return fmt.Errorf("rpc: call %s on %s: %w", method, subject, err)
+		return c.publishError("call", method, subject, size, err)
 	}
 	overall := getTimer(timeout)
 	defer putTimer(overall)

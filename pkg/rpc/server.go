@@ -630,13 +630,15 @@ func (s *Server) reply(m *nats.Msg, rep *Reply) {
 	s.send(m, encodeReply(rep))
 }
 
-// send publishes a reply body, replaced by an error when it is too large.
+// send publishes a reply body, replaced by an error when it is too large
+// (nats.go refuses it: the limit is not looked up for every reply).
 func (s *Server) send(m *nats.Msg, body []byte) {
-	if max := s.nc.MaxPayload(); max > 0 && int64(len(body)) > max {
-		body = encodeReply(&Reply{Kind: ReplyError, Error: toWire(&MalformedMessage{
-			Reason: fmt.Sprintf("reply of %d bytes exceeds the NATS max_payload of %d bytes", len(body), max)})})
+	err := s.nc.Publish(m.Reply, body)
+	if errors.Is(err, nats.ErrMaxPayload) {
+		err = s.nc.Publish(m.Reply, encodeReply(&Reply{Kind: ReplyError, Error: toWire(&MalformedMessage{
+			Reason: fmt.Sprintf("reply of %d bytes exceeds the NATS max_payload of %d bytes", len(body), s.nc.MaxPayload())})}))
 	}
-	if err := s.nc.Publish(m.Reply, body); err != nil {
+	if err != nil {
 		s.opts.logger.Error("reply not sent", "reply_subject", m.Reply, "error", err, "request_id", m.Header.Get(HeaderRequestID))
 	}
 }
