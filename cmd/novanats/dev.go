@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"log/slog"
 	"os"
@@ -13,12 +14,14 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/novanats/novanats/pkg/devcloud"
+	"github.com/novanats/novanats/services/conductor/kubecontroller"
 )
 
 func newDevCommand() *cobra.Command {
 	var (
 		cfg     devcloud.Config
 		verbose bool
+		kube    kubeFlags
 	)
 	cmd := &cobra.Command{
 		Use:   "dev",
@@ -44,6 +47,27 @@ still there.`,
 				return withCode(exitUnavailable, err)
 			}
 			out := cmd.OutOrStdout()
+			stopCtl := func(context.Context) error { return nil }
+			if kube.kubeconfig != "" {
+				// Out of a cluster the Lease's namespace must be named;
+				// "default" exists in every cluster.
+				if kube.namespace == "" {
+					kube.namespace = "default"
+				}
+				nc, err := cloud.Connect("novanats-dev-kube-controller")
+				if err == nil {
+					log := cfg.Logger
+					if log == nil {
+						log = slog.New(slog.DiscardHandler)
+					}
+					stopCtl, err = kube.start(kubecontroller.Options{Store: cloud.Store, NATS: nc, Logger: log}, log)
+				}
+				if err != nil {
+					_ = cloud.Stop(context.Background())
+					return withCode(exitUsage, err)
+				}
+				fmt.Fprintf(out, "  kubernetes controller: %s (LiveMigration, ComputeHost)\n", kube.kubeconfig)
+			}
 			fmt.Fprintf(out, "novanats dev cloud is up\n")
 			fmt.Fprintf(out, "  NATS:     %s   (export NOVANATS_NATS_URL=%s)\n", cloud.NATSURL(), cloud.NATSURL())
 			fmt.Fprintf(out, "  metrics:  http://%s/metrics   health: /healthz /readyz\n", cloud.MetricsAddr())
@@ -54,7 +78,7 @@ still there.`,
 			fmt.Fprintln(out, "stopping...")
 			stopCtx, cancel := context.WithTimeout(context.Background(), time.Minute)
 			defer cancel()
-			return cloud.Stop(stopCtx)
+			return errors.Join(stopCtl(stopCtx), cloud.Stop(stopCtx))
 		},
 	}
 	fs := cmd.Flags()
@@ -65,6 +89,7 @@ still there.`,
 	fs.IntVar(&cfg.Schedulers, "schedulers", 1, "schedulers")
 	fs.Float64Var(&cfg.SimSpeed, "sim-speed", 1, "simulated clock speed (migrations run this many times faster)")
 	fs.BoolVarP(&verbose, "verbose", "v", false, "log every service's lines to stderr")
+	kube.register(cmd, false) // --kubeconfig runs the Kubernetes controller against that cluster
 	return cmd
 }
 

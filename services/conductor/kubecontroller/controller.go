@@ -222,3 +222,32 @@ func InClusterOrKubeconfig(kubeconfig string) (*rest.Config, error) {
 	}
 	return cfg, nil
 }
+
+// Background starts the controller in a goroutine and returns the function
+// that stops it: it cancels the controller (which releases its Lease, so
+// another conductor takes over at once) and waits for it to end, or for
+// ctx. A controller that ends by itself (lost its Lease, API server gone
+// for good) is logged; the conductor goes on serving its RPCs.
+func (c *Controller) Background(log *slog.Logger) (stop func(ctx context.Context) error) {
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() {
+		err := c.Start(ctx)
+		if err != nil && ctx.Err() == nil {
+			log.Error("kubernetes controller ended", "error", err)
+		}
+		done <- err
+	}()
+	return func(sctx context.Context) error {
+		cancel()
+		select {
+		case err := <-done:
+			if errors.Is(err, context.Canceled) {
+				return nil
+			}
+			return err
+		case <-sctx.Done():
+			return fmt.Errorf("kubecontroller: still stopping: %w", sctx.Err())
+		}
+	}
+}

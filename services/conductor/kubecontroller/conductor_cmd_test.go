@@ -1,0 +1,57 @@
+package kubecontroller_test
+
+import (
+	"context"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	novav1 "github.com/novanats/novanats/api/v1alpha1"
+	"github.com/novanats/novanats/internal/kubetest"
+)
+
+// `novanats conductor --kube-controller --kubeconfig ...`, as the
+// Deployment runs it (in a pod the service account replaces --kubeconfig),
+// takes the Lease and reconciles: a LiveMigration applied with kubectl
+// succeeds through it, with no controller in the test process.
+func TestConductorCommandRunsController(t *testing.T) {
+	env := kubetest.Start(t, kubetest.Options{Computes: 2, NoController: true})
+	bin := filepath.Join(t.TempDir(), "novanats")
+	build := exec.Command("go", "build", "-o", bin, "github.com/novanats/novanats/cmd/novanats")
+	if out, err := build.CombinedOutput(); err != nil {
+		t.Fatalf("go build: %v\n%s", err, out)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	cmd := exec.CommandContext(ctx, bin, "conductor", "--nats-url", env.Cloud.NATSURL(), "--host", "conductor-k8s",
+		"--listen-metrics", "127.0.0.1:0", "--kube-controller", "--kubeconfig", env.Kubeconfig,
+		"--leader-election-namespace", kubetest.Namespace, "--leader-election-id", "novanats-test")
+	cmd.Cancel = func() error { return cmd.Process.Signal(os.Interrupt) } // a graceful stop releases the Lease
+	var logs strings.Builder
+	cmd.Stdout, cmd.Stderr = &logs, &logs
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		cancel()
+		_ = cmd.Wait()
+		if t.Failed() {
+			t.Logf("conductor's output:\n%s", logs.String())
+		}
+	})
+
+	env.MustKubectl("wait", "--for=create", "-n", kubetest.Namespace, "lease/novanats-test", "--timeout=60s")
+	if holder := env.MustKubectl("get", "-n", kubetest.Namespace, "lease/novanats-test", "-o", "jsonpath={.spec.holderIdentity}"); holder == "" {
+		t.Fatal("the Lease has no holder")
+	}
+	env.Boot("vm-cmd")
+	apply(t, env, "vm-cmd", "vm-cmd", "")
+	lm := waitPhase(t, env, "vm-cmd", novav1.PhaseSucceeded)
+	if lm.Status.MigrationID == "" {
+		t.Fatalf("status %+v", lm.Status)
+	}
+	for _, h := range env.Cloud.Hosts {
+		env.MustKubectl("wait", "--for=create", "computehost/"+h, "--timeout=60s")
+	}
+}
