@@ -39,9 +39,20 @@ import (
 	"github.com/novanats/novanats/services/conductor/kubecontroller"
 )
 
-// Namespace is where tests create LiveMigrations and where the controller
-// keeps its leader-election Lease.
+// Namespace is where tests create LiveMigrations (and where the
+// controller keeps its Lease with AdminController).
 const Namespace = "default"
+
+// ConductorNamespace is where the conductor's ServiceAccount, its RBAC
+// and the controller's Lease are, as k8s/base deploys them.
+const ConductorNamespace = "novanats"
+
+// conductorUser is the conductor's ServiceAccount as the API server
+// authenticates its token.
+var conductorUser = rest.ImpersonationConfig{
+	UserName: "system:serviceaccount:" + ConductorNamespace + ":conductor",
+	Groups:   []string{"system:serviceaccounts", "system:serviceaccounts:" + ConductorNamespace, "system:authenticated"},
+}
 
 // Options adjust the environment; the zero value is 3 simulated hosts at
 // 20 times real speed.
@@ -62,6 +73,11 @@ type Options struct {
 	Controller func(*kubecontroller.Options)
 	// NoController starts no controller (StartController starts one).
 	NoController bool
+	// AdminController runs the controller as the API server's admin.
+	// By default it runs as the conductor's ServiceAccount with the RBAC
+	// of k8s/base/conductor (impersonated), so every test also shows
+	// that those rules allow what the controller does.
+	AdminController bool
 	// Logger for the cloud and controller (nil: discarded, unless
 	// NOVANATS_TEST_LOG=1 sends them to stderr).
 	Logger *slog.Logger
@@ -134,6 +150,12 @@ func Start(t testing.TB, opts ...Options) *Env {
 	if e.Client, err = client.New(cfg, client.Options{Scheme: kubecontroller.Scheme()}); err != nil {
 		t.Fatal(err)
 	}
+	if !o.AdminController {
+		// The conductor's ServiceAccount and RBAC, as k8s/base has them.
+		dir := filepath.Join(root, "k8s", "base", "conductor")
+		e.MustKubectl("create", "namespace", ConductorNamespace)
+		e.MustKubectl("apply", "-n", ConductorNamespace, "-f", filepath.Join(dir, "serviceaccount.yaml"), "-f", filepath.Join(dir, "rbac.yaml"))
+	}
 
 	e.Cloud, err = devcloud.Start(context.Background(), devcloud.Config{
 		DataDir: t.TempDir(), NATSPort: -1, MetricsAddr: "-", Computes: o.Computes,
@@ -186,10 +208,16 @@ func (e *Env) StartController() {
 		// Lease is replaced within seconds; a stopped one releases it.
 		LeaseDuration: 4 * time.Second, RenewDeadline: 3 * time.Second, RetryPeriod: 500 * time.Millisecond,
 	}
+	cfg := e.Config
+	if !e.opts.AdminController {
+		cfg = rest.CopyConfig(e.Config)
+		cfg.Impersonate = conductorUser
+		o.LeaderElectionNamespace = ConductorNamespace
+	}
 	if e.opts.Controller != nil {
 		e.opts.Controller(&o)
 	}
-	c, err := kubecontroller.New(e.Config, o)
+	c, err := kubecontroller.New(cfg, o)
 	if err != nil {
 		nc.Close()
 		t.Fatalf("kubetest: controller: %v", err)
