@@ -6,8 +6,9 @@ package k8s
 // kube-apiserver: rendered with `kubectl kustomize`, applied with
 // `kubectl apply --dry-run=server`, so admission, defaulting and the
 // schemas (including the Prometheus Operator CRDs) all see every object,
-// and nothing is stored. It needs the binaries from hack/envtest-assets.sh
-// and is skipped without them: `make test-k8s` runs it.
+// and nothing is stored. The binaries come from KUBEBUILDER_ASSETS or, when
+// it is unset, hack/envtest-assets.sh (internal/kubetest.Assets): it never
+// skips.
 
 import (
 	"bytes"
@@ -23,6 +24,7 @@ import (
 
 	"sigs.k8s.io/controller-runtime/pkg/envtest"
 
+	"github.com/novanats/novanats/internal/kubetest"
 	"github.com/novanats/novanats/pkg/natsauth"
 )
 
@@ -102,17 +104,16 @@ func (k *kube) dryRun(manifests []byte) []object {
 }
 
 func TestK8sManifests(t *testing.T) {
-	assets := os.Getenv("KUBEBUILDER_ASSETS")
-	if assets == "" {
-		t.Skip("KUBEBUILDER_ASSETS is not set: `make test-k8s` builds the binaries and runs this test")
-	}
+	assets := kubetest.Assets(t)
 	crds := filepath.Join(assets, "crds")
 	if _, err := os.Stat(crds); err != nil {
 		t.Fatalf("no monitoring CRDs in %s (run hack/envtest-assets.sh): %v", assets, err)
 	}
 	env := &envtest.Environment{
 		BinaryAssetsDirectory: assets,
-		CRDDirectoryPaths:     []string{crds},
+		// The monitoring CRDs, and ours so that the examples' objects
+		// can be dry-run (a CRD only dry-run defines nothing).
+		CRDDirectoryPaths:     []string{crds, "base/crds"},
 		ErrorIfCRDPathMissing: true,
 	}
 	if _, err := env.Start(); err != nil {
@@ -160,6 +161,38 @@ func TestK8sManifests(t *testing.T) {
 			checkSimulatedHosts(t, objects, kz.simHosts)
 		})
 	}
+
+	t.Run("examples", func(t *testing.T) {
+		// Every example of k8s/examples is accepted by the CRD schemas;
+		// the control: the same LiveMigration without an instance is not.
+		k := &kube{t: t, kubectl: k.kubectl, kubeconfig: k.kubeconfig}
+		files, err := filepath.Glob("examples/*.yaml")
+		if err != nil || len(files) == 0 {
+			t.Fatalf("no examples: %v", err)
+		}
+		for _, f := range files {
+			b, err := os.ReadFile(f)
+			if err != nil {
+				t.Fatal(err)
+			}
+			for _, o := range k.dryRun(b) {
+				if o.Kind == "" || o.Metadata.Name == "" {
+					t.Errorf("%s: object without kind or name", f)
+				}
+			}
+		}
+		lm, err := os.ReadFile("examples/livemigration.yaml")
+		if err != nil {
+			t.Fatal(err)
+		}
+		bad := regexp.MustCompile(`(?m)^  instance: .*\n`).ReplaceAll(lm, nil)
+		if bytes.Equal(bad, lm) {
+			t.Fatal("examples/livemigration.yaml has no spec.instance line to remove")
+		}
+		if out, err := k.try(bad, "apply", "--dry-run=server", "--validate=strict", "-n", "novanats", "-f", "-"); err == nil {
+			t.Fatalf("a LiveMigration without spec.instance was accepted:\n%s", out)
+		}
+	})
 
 	t.Run("generated secrets", func(t *testing.T) {
 		// The Secrets `natsauth-gen secrets` prints for the dev overlay are
