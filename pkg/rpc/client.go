@@ -222,7 +222,7 @@ func (c *Client) invoke(ctx context.Context, kind, namespace, method, version st
 	}
 	subject := subjects{c.opts.prefix}.forTarget(target)
 	inv := c.opts.metrics.begin("client", c.target.Topic, method, kind, namespace, version, target.Server)
-	if inv.sm != nil { // time only what is measured
+	if inv.active() { // time only what is measured
 		start := time.Now()
 		defer func() { inv.finish(time.Since(start).Seconds(), err) }()
 	}

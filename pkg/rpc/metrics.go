@@ -3,6 +3,7 @@ package rpc
 import (
 	"errors"
 	"strings"
+	"sync"
 
 	"github.com/prometheus/client_golang/prometheus"
 )
@@ -18,6 +19,7 @@ import (
 type Metrics struct {
 	side   map[string]*sideMetrics // "client", "server"
 	server bool                    // add the per-host "server" label
+	cache  sync.Map                // seriesKey → *series
 
 	poolSize      *prometheus.GaugeVec
 	poolBusy      *prometheus.GaugeVec
@@ -127,40 +129,80 @@ func register[C prometheus.Collector](reg prometheus.Registerer, c C) C {
 	return c
 }
 
-// invocation is one RPC being measured.
-type invocation struct {
-	sm     *sideMetrics
-	labels []string
+// series are the metrics of one label set, looked up once and kept:
+// WithLabelValues hashes the label values and takes a lock in each vector
+// on every call, four times per invocation. The cache holds no more label
+// sets than the vectors themselves do.
+type series struct {
+	sm       *sideMetrics
+	labels   []string
+	start    prometheus.Counter
+	inFlight prometheus.Gauge
+	duration prometheus.Observer
+	endOK    prometheus.Counter // end with exception ""
 }
 
-func (m *Metrics) begin(side string, topic, method, callType, namespace, version, server string) invocation {
-	if m == nil {
-		return invocation{}
+type seriesKey struct {
+	side, topic, method, callType, namespace, version, server string
+}
+
+func (m *Metrics) series(side, topic, method, callType, namespace, version, server string) *series {
+	if !m.server {
+		server = ""
+	}
+	key := seriesKey{side, topic, method, callType, namespace, version, server}
+	if s, ok := m.cache.Load(key); ok {
+		return s.(*series)
 	}
 	labels := []string{topic, method, callType, namespace, version}
 	if m.server {
 		labels = append(labels, server)
 	}
 	sm := m.side[side]
-	sm.start.WithLabelValues(labels...).Inc()
-	sm.inFlight.WithLabelValues(labels...).Inc()
-	return invocation{sm: sm, labels: labels}
+	s := &series{
+		sm:       sm,
+		labels:   labels,
+		start:    sm.start.WithLabelValues(labels...),
+		inFlight: sm.inFlight.WithLabelValues(labels...),
+		duration: sm.duration.WithLabelValues(labels...),
+		endOK:    sm.end.WithLabelValues(append(labels[:len(labels):len(labels)], "")...),
+	}
+	actual, _ := m.cache.LoadOrStore(key, s)
+	return actual.(*series)
 }
+
+// invocation is one RPC being measured; the zero value measures nothing.
+type invocation struct{ s *series }
+
+func (m *Metrics) begin(side string, topic, method, callType, namespace, version, server string) invocation {
+	if m == nil {
+		return invocation{}
+	}
+	s := m.series(side, topic, method, callType, namespace, version, server)
+	s.start.Inc()
+	s.inFlight.Inc()
+	return invocation{s: s}
+}
+
+// active says whether the invocation is measured (metrics are on).
+func (inv invocation) active() bool { return inv.s != nil }
 
 // finish records the end of an invocation that took seconds, with err's
 // exception name ("" on success).
 func (inv invocation) finish(seconds float64, err error) {
-	if inv.sm == nil {
+	s := inv.s
+	if s == nil {
 		return
 	}
-	exc := ExceptionName(err)
-	withExc := append(inv.labels[:len(inv.labels):len(inv.labels)], exc)
-	inv.sm.inFlight.WithLabelValues(inv.labels...).Dec()
-	inv.sm.end.WithLabelValues(withExc...).Inc()
-	if err != nil {
-		inv.sm.exceptions.WithLabelValues(withExc...).Inc()
+	s.inFlight.Dec()
+	s.duration.Observe(seconds)
+	if err == nil {
+		s.endOK.Inc()
+		return
 	}
-	inv.sm.duration.WithLabelValues(inv.labels...).Observe(seconds)
+	withExc := append(s.labels[:len(s.labels):len(s.labels)], ExceptionName(err))
+	s.sm.end.WithLabelValues(withExc...).Inc()
+	s.sm.exceptions.WithLabelValues(withExc...).Inc()
 }
 
 // ExceptionName is the metrics label for err: the registered remote type
