@@ -20,87 +20,41 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/envtest"
 
 	novav1 "github.com/novanats/novanats/api/v1alpha1"
+	"github.com/novanats/novanats/internal/kubetest"
 )
 
 // The unit tests share one kube-apiserver + etcd with the novanats CRDs
-// (envtest, binaries from hack/envtest-assets.sh), without the controller:
-// they check what the plugin itself does to the API objects, and its
-// arguments and exit codes. The tests with the controller are in
-// e2e_test.go.
+// (envtest, binaries from internal/kubetest.Assets: KUBEBUILDER_ASSETS or
+// hack/envtest-assets.sh), without the controller: they check what the
+// plugin itself does to the API objects, and its arguments and exit codes.
+// The tests with the controller and a cloud are in e2e_test.go.
 var (
+	apiOnce       sync.Once
+	apiEnv        *envtest.Environment
 	apiKubeconfig string        // kubeconfig of an admin of the test apiserver
 	apiClient     client.Client // the same admin, for the tests' own reads and writes
-	apiSkip       string        // why the API tests cannot run, if they cannot
+	apiErr        error
 )
 
 func TestMain(m *testing.M) {
-	os.Exit(runMain(m))
+	code := m.Run()
+	if apiEnv != nil {
+		if err := apiEnv.Stop(); err != nil {
+			fmt.Fprintln(os.Stderr, "stop etcd and kube-apiserver:", err)
+		}
+		os.RemoveAll(filepath.Dir(apiKubeconfig))
+	}
+	os.Exit(code)
 }
 
-func runMain(m *testing.M) int {
-	assets := os.Getenv("KUBEBUILDER_ASSETS")
-	if assets == "" {
-		apiSkip = `KUBEBUILDER_ASSETS is not set: export KUBEBUILDER_ASSETS="$(hack/envtest-assets.sh)"`
-		return m.Run()
-	}
-	crds := filepath.Join("..", "..", "k8s", "base", "crds")
-	env := &envtest.Environment{
-		BinaryAssetsDirectory: assets,
-		CRDDirectoryPaths: []string{
-			filepath.Join(crds, "novanats.io_livemigrations.yaml"),
-			filepath.Join(crds, "novanats.io_computehosts.yaml"),
-		},
-		ErrorIfCRDPathMissing: true,
-	}
-	cfg, err := env.Start()
-	if err != nil {
-		fmt.Fprintln(os.Stderr, "start etcd and kube-apiserver:", err)
-		return 1
-	}
-	defer func() { _ = env.Stop() }()
-	admin, err := env.AddUser(envtest.User{Name: "admin", Groups: []string{"system:masters"}}, cfg)
-	if err != nil {
-		fmt.Fprintln(os.Stderr, err)
-		return 1
-	}
-	kc, err := admin.KubeConfig()
-	if err != nil {
-		fmt.Fprintln(os.Stderr, err)
-		return 1
-	}
-	dir, err := os.MkdirTemp("", "kubectl-nova-test")
-	if err != nil {
-		fmt.Fprintln(os.Stderr, err)
-		return 1
-	}
-	defer os.RemoveAll(dir)
-	apiKubeconfig = filepath.Join(dir, "kubeconfig")
-	if err := os.WriteFile(apiKubeconfig, kc, 0o600); err != nil {
-		fmt.Fprintln(os.Stderr, err)
-		return 1
-	}
-	testScheme := runtime.NewScheme()
-	if err := clientgoscheme.AddToScheme(testScheme); err != nil {
-		fmt.Fprintln(os.Stderr, err)
-		return 1
-	}
-	if err := novav1.AddToScheme(testScheme); err != nil {
-		fmt.Fprintln(os.Stderr, err)
-		return 1
-	}
-	if apiClient, err = client.New(cfg, client.Options{Scheme: testScheme}); err != nil {
-		fmt.Fprintln(os.Stderr, err)
-		return 1
-	}
-	return m.Run()
-}
-
-// needAPI skips a test that needs the apiserver when there is none, and
-// gives it a namespace of its own.
+// needAPI starts the shared apiserver on first use, and gives the test a
+// namespace of its own.
 func needAPI(t *testing.T) string {
 	t.Helper()
-	if apiSkip != "" {
-		t.Skip(apiSkip)
+	assets := kubetest.Assets(t)
+	apiOnce.Do(func() { apiErr = startAPI(assets) })
+	if apiErr != nil {
+		t.Fatal(apiErr)
 	}
 	ns := strings.ToLower(strings.NewReplacer("_", "-", "/", "-").Replace(t.Name()))
 	if len(ns) > 50 {
@@ -110,6 +64,36 @@ func needAPI(t *testing.T) string {
 		t.Fatal(err)
 	}
 	return ns
+}
+
+func startAPI(assets string) error {
+	apiEnv = &envtest.Environment{
+		BinaryAssetsDirectory: assets,
+		CRDDirectoryPaths:     []string{filepath.Join("..", "..", "k8s", "base", "crds")},
+		ErrorIfCRDPathMissing: true,
+	}
+	cfg, err := apiEnv.Start()
+	if err != nil {
+		apiEnv = nil
+		return fmt.Errorf("start etcd and kube-apiserver: %w", err)
+	}
+	dir, err := os.MkdirTemp("", "kubectl-nova-test")
+	if err != nil {
+		return err
+	}
+	apiKubeconfig = filepath.Join(dir, "kubeconfig")
+	if err := os.WriteFile(apiKubeconfig, apiEnv.KubeConfig, 0o600); err != nil {
+		return err
+	}
+	testScheme := runtime.NewScheme()
+	if err := clientgoscheme.AddToScheme(testScheme); err != nil {
+		return err
+	}
+	if err := novav1.AddToScheme(testScheme); err != nil {
+		return err
+	}
+	apiClient, err = client.New(cfg, client.Options{Scheme: testScheme})
+	return err
 }
 
 // result is one run of the plugin.

@@ -145,7 +145,7 @@ func (v *progressView) show(lm *novav1.LiveMigration) {
 	copying := phase == novav1.PhaseRunning || phase == novav1.PhasePostCopy
 	if pr := st.Progress; copying && pr != nil && pr.MemoryTotalBytes > 0 {
 		pct := percent(pr)
-		desc := fmt.Sprintf("%s of %s copied, %s remaining", bytesIEC(pr.MemoryProcessedBytes), bytesIEC(pr.MemoryTotalBytes), bytesIEC(pr.MemoryRemainingBytes))
+		desc := fmt.Sprintf("%s of %s remaining, %s sent", bytesIEC(pr.MemoryRemainingBytes), bytesIEC(pr.MemoryTotalBytes), bytesIEC(pr.MemoryProcessedBytes))
 		if phase != v.phase {
 			v.phaseLine(lm, phase)
 		}
@@ -171,10 +171,16 @@ func (v *progressView) show(lm *novav1.LiveMigration) {
 // and for a final phase how long it took or why it failed.
 func (v *progressView) phaseLine(lm *novav1.LiveMigration, phase novav1.LiveMigrationPhase) {
 	if v.bar != nil {
-		if phase.Finished() && phase == novav1.PhaseSucceeded {
-			_ = v.bar.Set(100)
+		// A full bar only for a migration that completed; otherwise the
+		// bar stays where the copy stopped.
+		if phase == novav1.PhaseSucceeded {
+			if pr := lm.Status.Progress; pr != nil {
+				v.bar.Describe(fmt.Sprintf("%s copied, %s sent", bytesIEC(pr.MemoryTotalBytes), bytesIEC(pr.MemoryProcessedBytes)))
+			}
+			_ = v.bar.Finish()
+		} else {
+			_ = v.bar.Exit()
 		}
-		_ = v.bar.Finish()
 		fmt.Fprintln(v.out)
 		v.bar = nil
 	}
@@ -186,29 +192,36 @@ func (v *progressView) phaseLine(lm *novav1.LiveMigration, phase novav1.LiveMigr
 	}
 	switch phase {
 	case novav1.PhaseSucceeded:
-		line += fmt.Sprintf(" in %s", took(lm).Round(100*time.Millisecond))
+		line += " in " + took(lm)
 	case novav1.PhaseFailed, novav1.PhaseCancelled:
 		line += ": " + orDash(st.Reason)
 	}
 	fmt.Fprintln(v.out, line)
 }
 
-// took is from creation to the final phase transition.
-func took(lm *novav1.LiveMigration) time.Duration {
+// took is from creation to the final phase transition. The API's
+// timestamps have whole seconds.
+func took(lm *novav1.LiveMigration) string {
 	ts := lm.Status.PhaseTransitions
 	if len(ts) == 0 {
-		return 0
+		return "?"
 	}
-	return ts[len(ts)-1].Time.Sub(lm.CreationTimestamp.Time)
+	d := ts[len(ts)-1].Time.Sub(lm.CreationTimestamp.Time).Round(time.Second)
+	if d < time.Second {
+		return "under 1s"
+	}
+	return d.String()
 }
 
-// percent is the controller's Percent, or computed from the byte counts
-// when it left it out.
+// percent is the controller's Percent when it reported one (with its
+// Summary), else the share of memory no longer remaining. Not processed
+// over total: processed counts pages sent again after the guest dirtied
+// them, and goes past total when a migration does not converge.
 func percent(p *novav1.MigrationProgress) int32 {
-	if p.Percent > 0 || p.MemoryTotalBytes == 0 {
+	if p.Summary != "" || p.MemoryTotalBytes == 0 {
 		return p.Percent
 	}
-	return int32(100 * p.MemoryProcessedBytes / p.MemoryTotalBytes)
+	return int32(100 * max(0, min(p.MemoryTotalBytes, p.MemoryTotalBytes-p.MemoryRemainingBytes)) / p.MemoryTotalBytes)
 }
 
 // bytesIEC renders a byte count as KiB/MiB/GiB. (cmd/novanats has the same

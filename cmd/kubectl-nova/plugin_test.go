@@ -171,8 +171,8 @@ func TestMigrateWait(t *testing.T) {
 		code  int
 		want  []string
 	}{
-		{"plain", false, novav1.PhaseSucceeded, exitOK, []string{": Running (c-1 -> c-2)", "50% 512.0 MiB of 1.0 GiB copied, 512.0 MiB remaining", ": Succeeded (c-1 -> c-2) in 7s"}},
-		{"tty", true, novav1.PhaseSucceeded, exitOK, []string{"50% |", "512.0 MiB remaining", ": Succeeded (c-1 -> c-2) in 7s"}},
+		{"plain", false, novav1.PhaseSucceeded, exitOK, []string{": Running (c-1 -> c-2)", "50% 512.0 MiB of 1.0 GiB remaining, 512.0 MiB sent", ": Succeeded (c-1 -> c-2) in 7s"}},
+		{"tty", true, novav1.PhaseSucceeded, exitOK, []string{"50% |", "512.0 MiB of 1.0 GiB remaining", "100% |", "1.0 GiB copied, 512.0 MiB sent", ": Succeeded (c-1 -> c-2) in 7s"}},
 		{"failed", false, novav1.PhaseFailed, exitError, []string{": Failed (c-1 -> c-2): destination c-2 is down"}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
@@ -189,7 +189,7 @@ func TestMigrateWait(t *testing.T) {
 			st := novav1.LiveMigrationStatus{Phase: novav1.PhaseRunning, SourceHost: "c-1", TargetHost: "c-2", MigrationID: "m-1",
 				Progress: &novav1.MigrationProgress{MemoryTotalBytes: 1 << 30, MemoryProcessedBytes: 1 << 29, MemoryRemainingBytes: 1 << 29, Percent: 50, Summary: "50%"}}
 			setStatus(t, lm, st)
-			out.await(t, ctx, "512.0 MiB remaining")
+			out.await(t, ctx, "of 1.0 GiB remaining")
 			st.Phase = tc.final
 			st.PhaseTransitions = []novav1.PhaseTransition{{Phase: tc.final, Time: metav1.NewTime(start.Add(7 * time.Second))}}
 			if tc.final == novav1.PhaseFailed {
@@ -347,4 +347,24 @@ func createHost(t *testing.T, name string, st novav1.ComputeHostStatus) *novav1.
 		t.Fatal(err)
 	}
 	return h
+}
+
+// TestPercent: the controller's percent when it gave one; otherwise the
+// memory no longer remaining, which stays within 0-100 even when the bytes
+// sent exceed the total (a guest dirtying memory faster than it is sent).
+func TestPercent(t *testing.T) {
+	for _, tc := range []struct {
+		p    novav1.MigrationProgress
+		want int32
+	}{
+		{novav1.MigrationProgress{MemoryTotalBytes: 100, MemoryRemainingBytes: 100, MemoryProcessedBytes: 1800}, 0},
+		{novav1.MigrationProgress{MemoryTotalBytes: 100, MemoryRemainingBytes: 25, MemoryProcessedBytes: 300}, 75},
+		{novav1.MigrationProgress{MemoryTotalBytes: 100, MemoryRemainingBytes: 0, MemoryProcessedBytes: 300}, 100},
+		{novav1.MigrationProgress{MemoryTotalBytes: 100, MemoryRemainingBytes: 90, Percent: 42, Summary: "42%"}, 42},
+		{novav1.MigrationProgress{}, 0},
+	} {
+		if got := percent(&tc.p); got != tc.want {
+			t.Errorf("percent(%+v) = %d, want %d", tc.p, got, tc.want)
+		}
+	}
 }
