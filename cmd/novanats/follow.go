@@ -56,6 +56,9 @@ type follower struct {
 	st     *store.Store
 	stats  func(*objects.Migration) (virt.JobStats, bool)
 	tty    bool
+	// several labels progress with the migration's uuid from the first
+	// one on, for a caller that adds more than one over time.
+	several bool
 
 	updates  chan followed
 	ids      []int                      // in the order added
@@ -106,6 +109,9 @@ func (f *follower) add(id int) error {
 	return nil
 }
 
+// many says whether progress names each migration.
+func (f *follower) many() bool { return f.several || len(f.ids) > 1 }
+
 // pending is how many followed migrations have not ended.
 func (f *follower) pending() int { return len(f.ids) - len(f.ended) }
 
@@ -143,7 +149,7 @@ func (f *follower) next() (*objects.Migration, error) {
 			if finalMigration(status) {
 				f.ended[x.id] = true
 				if f.bar != nil && f.pending() == 0 {
-					if len(f.ids) > 1 {
+					if f.many() {
 						f.bar.Describe(fmt.Sprintf("%d/%d ended", len(f.ended), len(f.ids)))
 					}
 					_ = f.bar.Finish()
@@ -195,7 +201,7 @@ func (f *follower) progress() {
 		}
 		return fmt.Sprintf("remaining %s · dirty %s/s · transfer %s/s · pass %d", bytesIEC(r.js.MemoryRemaining), bytesIEC(r.js.DirtyRate), bytesIEC(r.js.TransferRate), r.js.MemoryIteration)
 	}
-	many := len(f.ids) > 1
+	many := f.many()
 	if !f.tty {
 		// A line a second at most, and only when it says something new.
 		if time.Since(f.lastLine) < time.Second {

@@ -108,6 +108,7 @@ when one was not; 4 when HOST (or --target-host) is not a compute host.`,
 			var fol *follower
 			if wait || maxConcurrent > 0 {
 				fol = newFollower(cmd.Context(), progress, st, nil)
+				fol.several = len(insts) > 1
 				defer fol.close()
 			}
 			rows := make([]evacuateRow, len(insts))
