@@ -263,7 +263,9 @@ func runDrain(ctx context.Context, c client.WithWatch, ns, host, to string, rows
 			if final != nil && final.Name != "" {
 				r.lm = final
 			}
-			if err != nil && followCtx.Err() == nil {
+			// Stopped on purpose (--wait=false, every LiveMigration
+			// created) is no error; a timeout or Ctrl-C is.
+			if err != nil && (followCtx.Err() == nil || ctx.Err() != nil) {
 				r.err = err
 			}
 		}()

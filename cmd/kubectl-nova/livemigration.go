@@ -129,3 +129,22 @@ func checkHost(ctx context.Context, c client.Client, host string) error {
 	}
 	return err
 }
+
+// displayName is the name of the instance a UUID names, from the
+// ComputeHosts' instance lists, so that a LiveMigration of a UUID is named
+// after the instance; otherwise (a name, an instance not listed, no right
+// to read ComputeHosts) it is instance itself.
+func displayName(ctx context.Context, c client.Client, instance string) string {
+	var hosts novav1.ComputeHostList
+	if err := c.List(ctx, &hosts); err != nil {
+		return instance
+	}
+	for _, h := range hosts.Items {
+		for _, ref := range h.Status.InstanceRefs {
+			if ref.UUID == instance && ref.Name != "" {
+				return ref.Name
+			}
+		}
+	}
+	return instance
+}

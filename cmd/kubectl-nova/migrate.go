@@ -17,8 +17,8 @@ func newMigrateCommand(p *plugin) *cobra.Command {
 		Use:   "migrate INSTANCE",
 		Short: "Live-migrate an instance: create a LiveMigration, and follow it with --wait",
 		Long: `migrate creates a LiveMigration of INSTANCE (its name or UUID) in the current
-namespace, named after the instance with a random suffix and labelled
-novanats.io/instance=INSTANCE. The scheduler picks the destination unless
+namespace, named after the instance (its name, also when given by UUID) with a
+random suffix, and labelled novanats.io/instance=INSTANCE. The scheduler picks the destination unless
 --to names one.
 
 --wait follows it to its end through a watch: a line per phase, and the
@@ -69,7 +69,7 @@ unfinished LiveMigration.`,
 			return withCode(exitConflict, fmt.Errorf("instance %s is already being migrated by livemigration %s (%s)",
 				instance, running[0].Name, phaseOf(&running[0])))
 		}
-		lm := newLiveMigration(ns, instance, instance, to)
+		lm := newLiveMigration(ns, instance, displayName(ctx, c, instance), to)
 		if err := c.Create(ctx, lm); err != nil {
 			return err
 		}
