@@ -21,6 +21,8 @@ var (
 // scheme.Builder does. That one is deprecated for API packages, which
 // should depend on apimachinery alone so that any client (kubectl-nova,
 // the controller) can import them cheaply.
+//
+// +kubebuilder:object:generate=false
 type Builder struct {
 	objs []runtime.Object
 }
