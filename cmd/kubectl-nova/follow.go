@@ -17,6 +17,7 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
 	novav1 "github.com/novanats/novanats/api/v1alpha1"
+	"github.com/novanats/novanats/internal/cliutil"
 )
 
 // errDeleted: the object went away while being followed.
@@ -145,7 +146,7 @@ func (v *progressView) show(lm *novav1.LiveMigration) {
 	copying := phase == novav1.PhaseRunning || phase == novav1.PhasePostCopy
 	if pr := st.Progress; copying && pr != nil && pr.MemoryTotalBytes > 0 {
 		pct := percent(pr)
-		desc := fmt.Sprintf("%s of %s remaining, %s sent", bytesIEC(pr.MemoryRemainingBytes), bytesIEC(pr.MemoryTotalBytes), bytesIEC(pr.MemoryProcessedBytes))
+		desc := fmt.Sprintf("%s of %s remaining, %s sent", cliutil.BytesIEC(pr.MemoryRemainingBytes), cliutil.BytesIEC(pr.MemoryTotalBytes), cliutil.BytesIEC(pr.MemoryProcessedBytes))
 		if phase != v.phase {
 			v.phaseLine(lm, phase)
 		}
@@ -175,7 +176,7 @@ func (v *progressView) phaseLine(lm *novav1.LiveMigration, phase novav1.LiveMigr
 		// bar stays where the copy stopped.
 		if phase == novav1.PhaseSucceeded {
 			if pr := lm.Status.Progress; pr != nil {
-				v.bar.Describe(fmt.Sprintf("%s copied, %s sent", bytesIEC(pr.MemoryTotalBytes), bytesIEC(pr.MemoryProcessedBytes)))
+				v.bar.Describe(fmt.Sprintf("%s copied, %s sent", cliutil.BytesIEC(pr.MemoryTotalBytes), cliutil.BytesIEC(pr.MemoryProcessedBytes)))
 			}
 			_ = v.bar.Finish()
 		} else {
@@ -222,21 +223,6 @@ func percent(p *novav1.MigrationProgress) int32 {
 		return p.Percent
 	}
 	return int32(100 * max(0, min(p.MemoryTotalBytes, p.MemoryTotalBytes-p.MemoryRemainingBytes)) / p.MemoryTotalBytes)
-}
-
-// bytesIEC renders a byte count as KiB/MiB/GiB. (cmd/novanats has the same
-// helper; sharing it waits for its edits in progress to land.)
-func bytesIEC(n int64) string {
-	const unit = 1024
-	if n < unit {
-		return fmt.Sprintf("%d B", n)
-	}
-	div, exp := int64(unit), 0
-	for v := n / unit; v >= unit; v /= unit {
-		div *= unit
-		exp++
-	}
-	return fmt.Sprintf("%.1f %ciB", float64(n)/float64(div), "KMGTPE"[exp])
 }
 
 // orDash shows an empty value as "-".

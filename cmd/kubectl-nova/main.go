@@ -21,6 +21,8 @@ import (
 	"k8s.io/apimachinery/pkg/api/meta"
 	utilnet "k8s.io/apimachinery/pkg/util/net"
 	"k8s.io/cli-runtime/pkg/genericiooptions"
+
+	"github.com/novanats/novanats/internal/cliutil"
 )
 
 func main() {
@@ -35,43 +37,32 @@ func main() {
 	}
 }
 
-// Exit codes scripts can rely on: the same as the novanats CLI's
-// (cmd/novanats/main.go), so a script treats both tools alike.
+// Exit codes scripts can rely on: internal/cliutil's, the same as the
+// novanats CLI's, so a script treats both tools alike.
 //
-// They are repeated here rather than shared because cmd/novanats is being
-// edited in parallel; moving them to an internal package is a follow-up.
+//	0 ok
+//	1 the operation failed (a migration ended Failed or Cancelled, ...)
+//	2 bad flags or arguments, or a spec the API server refuses as invalid
+//	3 the API server, or the novanats.io API on it, could not be reached
+//	4 the named LiveMigration, instance or compute host does not exist
+//	5 the object's state does not allow the action (abort a finished migration)
 const (
-	exitOK          = 0
-	exitError       = 1 // the operation failed (a migration ended Failed or Cancelled, ...)
-	exitUsage       = 2 // bad flags or arguments, or a spec the API server refuses as invalid
-	exitUnavailable = 3 // the API server, or the novanats.io API on it, could not be reached
-	exitNotFound    = 4 // the named LiveMigration, instance or compute host does not exist
-	exitConflict    = 5 // the object's state does not allow the action (e.g. abort a finished migration)
+	exitOK          = cliutil.ExitOK
+	exitError       = cliutil.ExitError
+	exitUsage       = cliutil.ExitUsage
+	exitUnavailable = cliutil.ExitUnavailable
+	exitNotFound    = cliutil.ExitNotFound
+	exitConflict    = cliutil.ExitConflict
 )
 
-// codedError carries an exit code with an error.
-type codedError struct {
-	code int
-	err  error
-}
-
-func (e *codedError) Error() string { return e.err.Error() }
-func (e *codedError) Unwrap() error { return e.err }
-
-func withCode(code int, err error) error {
-	if err == nil {
-		return nil
-	}
-	return &codedError{code: code, err: err}
-}
+func withCode(code int, err error) error { return cliutil.WithCode(code, err) }
 
 // exitCode is the code an explicit withCode gave, else what the API
 // server's answer means for a script: Kubernetes' status reasons map onto
 // the same few outcomes as NATS errors do in the novanats CLI.
 func exitCode(err error) int {
-	var ce *codedError
-	if errors.As(err, &ce) {
-		return ce.code
+	if code, ok := cliutil.Code(err); ok {
+		return code
 	}
 	switch {
 	case meta.IsNoMatchError(err):

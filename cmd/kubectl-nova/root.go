@@ -3,10 +3,8 @@ package main
 import (
 	"fmt"
 	"io"
-	"os"
 
 	"github.com/spf13/cobra"
-	"golang.org/x/term"
 	"k8s.io/apimachinery/pkg/runtime"
 	"k8s.io/cli-runtime/pkg/genericclioptions"
 	"k8s.io/cli-runtime/pkg/genericiooptions"
@@ -14,6 +12,7 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
 	novav1 "github.com/novanats/novanats/api/v1alpha1"
+	"github.com/novanats/novanats/internal/cliutil"
 )
 
 // scheme knows the novanats.io types: the client's and the printers' type
@@ -120,8 +119,7 @@ func (p *plugin) isTerminal(w io.Writer) bool {
 	if p.tty != nil {
 		return *p.tty
 	}
-	f, ok := w.(*os.File)
-	return ok && term.IsTerminal(int(f.Fd()))
+	return cliutil.IsTerminal(w)
 }
 
 // printFlags is kubectl's -o (json, yaml, name, jsonpath, go-template...)

@@ -4,12 +4,11 @@ import (
 	"context"
 	"fmt"
 	"io"
-	"os"
 	"time"
 
 	"github.com/schollz/progressbar/v3"
-	"golang.org/x/term"
 
+	"github.com/novanats/novanats/internal/cliutil"
 	"github.com/novanats/novanats/pkg/db"
 	"github.com/novanats/novanats/pkg/objects"
 	"github.com/novanats/novanats/pkg/store"
@@ -18,10 +17,7 @@ import (
 
 // isTerminal says whether w is a terminal (progress bars) or a pipe or
 // file (plain lines).
-func isTerminal(w io.Writer) bool {
-	f, ok := w.(*os.File)
-	return ok && term.IsTerminal(int(f.Fd()))
-}
+func isTerminal(w io.Writer) bool { return cliutil.IsTerminal(w) }
 
 // finalMigration reports whether status ends a migration.
 func finalMigration(s objects.MigrationStatus) bool {
@@ -252,15 +248,4 @@ func jobOf(mig *objects.Migration, stats func(*objects.Migration) (virt.JobStats
 }
 
 // bytesIEC renders a byte count as KiB/MiB/GiB.
-func bytesIEC(n int64) string {
-	const unit = 1024
-	if n < unit {
-		return fmt.Sprintf("%d B", n)
-	}
-	div, exp := int64(unit), 0
-	for v := n / unit; v >= unit; v /= unit {
-		div *= unit
-		exp++
-	}
-	return fmt.Sprintf("%.1f %ciB", float64(n)/float64(div), "KMGTPE"[exp])
-}
+func bytesIEC(n int64) string { return cliutil.BytesIEC(n) }

@@ -3,9 +3,10 @@
 package main
 
 import (
-	"errors"
 	"fmt"
 	"os"
+
+	"github.com/novanats/novanats/internal/cliutil"
 )
 
 func main() {
@@ -15,36 +16,17 @@ func main() {
 	}
 }
 
-// Exit codes scripts can rely on.
+// Exit codes scripts can rely on: internal/cliutil's, which the kubectl
+// plugin (cmd/kubectl-nova) shares. The short names keep call sites short.
 const (
-	exitOK          = 0
-	exitError       = 1 // the operation failed
-	exitUsage       = 2 // bad flags or arguments
-	exitUnavailable = 3 // NATS or a service could not be reached
-	exitNotFound    = 4 // the named server, host or migration does not exist
-	exitConflict    = 5 // the object's state does not allow the action
+	exitOK          = cliutil.ExitOK
+	exitError       = cliutil.ExitError
+	exitUsage       = cliutil.ExitUsage
+	exitUnavailable = cliutil.ExitUnavailable
+	exitNotFound    = cliutil.ExitNotFound
+	exitConflict    = cliutil.ExitConflict
 )
 
-// codedError carries an exit code with an error.
-type codedError struct {
-	code int
-	err  error
-}
+func withCode(code int, err error) error { return cliutil.WithCode(code, err) }
 
-func (e *codedError) Error() string { return e.err.Error() }
-func (e *codedError) Unwrap() error { return e.err }
-
-func withCode(code int, err error) error {
-	if err == nil {
-		return nil
-	}
-	return &codedError{code: code, err: err}
-}
-
-func exitCode(err error) int {
-	var ce *codedError
-	if errors.As(err, &ce) {
-		return ce.code
-	}
-	return exitError
-}
+func exitCode(err error) int { return cliutil.ExitCode(err) }
