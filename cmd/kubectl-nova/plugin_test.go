@@ -3,13 +3,19 @@ package main
 import (
 	"context"
 	"encoding/json"
+	"errors"
+	"net/url"
 	"os"
 	"path/filepath"
 	"strings"
+	"syscall"
 	"testing"
 	"time"
 
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
+	"k8s.io/apimachinery/pkg/api/meta"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/runtime/schema"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
 	novav1 "github.com/novanats/novanats/api/v1alpha1"
@@ -366,5 +372,35 @@ func TestPercent(t *testing.T) {
 		if got := percent(&tc.p); got != tc.want {
 			t.Errorf("percent(%+v) = %d, want %d", tc.p, got, tc.want)
 		}
+	}
+}
+
+// TestExitCodeMapping: the API server's answers and transport failures
+// map onto the CLI's exit codes (the cases a test cluster cannot easily
+// produce: no CRDs, overload, a refused connection).
+func TestExitCodeMapping(t *testing.T) {
+	gr := schema.GroupResource{Group: "novanats.io", Resource: "livemigrations"}
+	noKind := &meta.NoKindMatchError{GroupKind: schema.GroupKind{Group: "novanats.io", Kind: "LiveMigration"}, SearchedVersions: []string{"v1alpha1"}}
+	for _, tc := range []struct {
+		err  error
+		want int
+	}{
+		{noKind, exitUnavailable},
+		{apierrors.NewNotFound(gr, "x"), exitNotFound},
+		{apierrors.NewAlreadyExists(gr, "x"), exitConflict},
+		{apierrors.NewConflict(gr, "x", errors.New("changed")), exitConflict},
+		{apierrors.NewInvalid(schema.GroupKind{Group: "novanats.io", Kind: "LiveMigration"}, "x", nil), exitUsage},
+		{apierrors.NewServiceUnavailable("down"), exitUnavailable},
+		{apierrors.NewTooManyRequests("slow down", 1), exitUnavailable},
+		{&url.Error{Op: "Get", URL: "https://x", Err: syscall.ECONNREFUSED}, exitUnavailable},
+		{apierrors.NewForbidden(gr, "x", errors.New("rbac")), exitError},
+		{withCode(exitConflict, apierrors.NewNotFound(gr, "x")), exitConflict},
+	} {
+		if got := exitCode(tc.err); got != tc.want {
+			t.Errorf("exitCode(%v) = %d, want %d", tc.err, got, tc.want)
+		}
+	}
+	if msg := explain(noKind).Error(); !strings.Contains(msg, "not installed") || !strings.Contains(msg, "k8s/base/crds") {
+		t.Errorf("explain(no kind): %s", msg)
 	}
 }
