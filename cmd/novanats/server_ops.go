@@ -208,14 +208,23 @@ func newServerActionListCommand(f *opFlags) *cobra.Command {
 				}
 				return nil
 			}
+			if o.format != "table" {
+				// The records as nova stores them (updated_at is the
+				// latest event's start or finish; finish_time is unset).
+				return o.print(out, actions, nil)
+			}
+			ends := make([]string, len(actions))
+			for i, a := range actions {
+				evs, err := st.Actions.Events(ctx, inst.UUID.Get(), a.RequestID.Get())
+				if err != nil {
+					return err
+				}
+				ends[i] = actionEnd(a, evs)
+			}
 			return o.print(out, actions, func(tw io.Writer) {
-				fmt.Fprintln(tw, "ACTION\tREQUEST\tSTART\tFINISH\tMESSAGE")
-				for _, a := range actions {
-					fin := "-"
-					if t, ok := a.FinishTime.Lookup(); ok {
-						fin = t.UTC().Format(time.RFC3339)
-					}
-					fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\n", a.Action.Get(), a.RequestID.Get(), a.StartTime.Get().UTC().Format(time.RFC3339), fin, orDash(a.Message.Get()))
+				fmt.Fprintln(tw, "ACTION\tREQUEST\tSTART\tEND (LAST EVENT)\tMESSAGE")
+				for i, a := range actions {
+					fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\n", a.Action.Get(), a.RequestID.Get(), a.StartTime.Get().UTC().Format(time.RFC3339), ends[i], orDash(a.Message.Get()))
 				}
 			})
 		},
@@ -223,4 +232,33 @@ func newServerActionListCommand(f *opFlags) *cobra.Command {
 	o.register(cmd.Flags())
 	cmd.Flags().BoolVar(&events, "events", false, "print each action's events across the services")
 	return cmd
+}
+
+// actionEnd is when an action ended, for `server action-list`. Nova never
+// sets an action's finish_time (nothing calls action_finish; its API shows
+// none), so the end is the latest finish of its events once every event
+// has finished: "running (done/all events)" before that, "-" for an
+// action without events. A finish_time someone did record (the
+// InstanceAction.action_finish RPC) wins.
+func actionEnd(a *objects.InstanceAction, events []*objects.InstanceActionEvent) string {
+	if t, ok := a.FinishTime.Lookup(); ok {
+		return t.UTC().Format(time.RFC3339)
+	}
+	if len(events) == 0 {
+		return "-"
+	}
+	var last time.Time
+	done := 0
+	for _, ev := range events {
+		if t, ok := ev.FinishTime.Lookup(); ok {
+			done++
+			if t.After(last) {
+				last = t
+			}
+		}
+	}
+	if done < len(events) {
+		return fmt.Sprintf("running (%d/%d events)", done, len(events))
+	}
+	return last.UTC().Format(time.RFC3339)
 }

@@ -43,6 +43,15 @@ func TestServerCreateActionListDelete(t *testing.T) {
 		t.Fatalf("actions: %v %s", err, out)
 	}
 	first := actions[0]["action"].(string)
+	// updated_at is stored as nova stores it: the latest event's start or
+	// finish, which the boot's events set.
+	if actions[0]["updated_at"] == nil {
+		t.Fatalf("action without updated_at: %v", actions[0])
+	}
+	out, code = run(t, "server", "action-list", "app-1", "--nats-url", url)
+	if rows := strings.Split(out, "\n"); code != exitOK || !strings.Contains(rows[0], "END (LAST EVENT)") || len(rows) < 2 || len(strings.Fields(rows[1])) < 4 || strings.Fields(rows[1])[3] == "-" {
+		t.Fatalf("action-list: the create action shows no end or progress: exit %d: %s", code, out)
+	}
 	out, code = run(t, "server", "action-list", "app-1", "--events", "--nats-url", url)
 	if code != exitOK || !strings.Contains(out, "action "+first+" of instance "+id) || !strings.Contains(out, "EVENT") {
 		t.Fatalf("action-list --events: exit %d: %s", code, out)

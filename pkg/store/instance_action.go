@@ -173,7 +173,7 @@ func (s *InstanceActions) ListByInstance(ctx context.Context, instanceUUID strin
 
 // EventStart adds an event to the action of a request (nova's
 // action_event_start): ev must name its event and have no id; start_time
-// defaults to now. *exception.InstanceActionNotFound if the request has no
+// defaults to now, and becomes the action's updated_at. *exception.InstanceActionNotFound if the request has no
 // action on that instance.
 func (s *InstanceActions) EventStart(ctx context.Context, instanceUUID, requestID string, ev *objects.InstanceActionEvent) error {
 	if ev.ID.IsSet() {
@@ -205,6 +205,10 @@ func (s *InstanceActions) EventStart(ctx context.Context, instanceUUID, requestI
 	_, err = s.t.Mutate(ctx, db.KeyOf(instanceUUID, requestID), func(r *actionRecord) (*actionRecord, error) {
 		rec.ActionID.Set(r.action.ID.Get())
 		r.events = append(r.events, rec)
+		// Nova's action_event_start moves the action's updated_at to the
+		// event's start: an action's updated_at is its latest activity
+		// (API microversion 2.58 shows and filters on it).
+		r.action.UpdatedAt.Set(rec.StartTime.Get())
 		return r, nil
 	})
 	if err != nil {
@@ -215,8 +219,9 @@ func (s *InstanceActions) EventStart(ctx context.Context, instanceUUID, requestI
 
 // EventFinish finishes the newest unfinished event named fin.Event of the
 // request's action with fin's result, traceback and details (nova's
-// action_event_finish); finish_time defaults to now. A result of "Error"
-// also sets the action's message to "Error", as nova does, so that `server
+// action_event_finish); finish_time defaults to now. The action's
+// updated_at becomes the event's finish_time, and a result of "Error" also
+// sets the action's message to "Error", as nova does, so that `server
 // event list` shows which action failed. On success fin is the stored
 // event.
 func (s *InstanceActions) EventFinish(ctx context.Context, instanceUUID, requestID string, fin *objects.InstanceActionEvent) error {
@@ -256,8 +261,11 @@ func (s *InstanceActions) EventFinish(ctx context.Context, instanceUUID, request
 		r.events[i] = e
 		if strings.EqualFold(e.Result.Get(), objects.EventResultError) {
 			r.action.Message.Set("Error")
-			r.action.UpdatedAt.Set(now)
 		}
+		// As nova's action_event_finish: the action's updated_at is the
+		// finish of its latest event. Its finish_time stays unset, as in
+		// nova, where nothing calls action_finish.
+		r.action.UpdatedAt.Set(e.FinishTime.Get())
 		done = e
 		return r, nil
 	})
