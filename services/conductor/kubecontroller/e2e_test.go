@@ -21,6 +21,7 @@ import (
 	novav1 "github.com/novanats/novanats/api/v1alpha1"
 	"github.com/novanats/novanats/internal/kubetest"
 	"github.com/novanats/novanats/pkg/objects"
+	"github.com/novanats/novanats/pkg/servicegroup"
 	"github.com/novanats/novanats/services/compute"
 	"github.com/novanats/novanats/services/conductor/kubecontroller"
 )
@@ -423,4 +424,42 @@ func TestComputeHosts(t *testing.T) {
 	}
 	env.MustKubectl("wait", "--for=jsonpath={.status.up}=false", "computehost/"+host, waitTimeout)
 	env.MustKubectl("wait", "--for=condition=Up=false", "computehost/"+host, waitTimeout)
+}
+
+// A compute that stops reporting changes no record, yet its ComputeHost
+// turns down once its last report is older than service_down_time: the
+// reconcile's requeue, derived from service_down_time, notices it by the
+// clock. (Reports every second and a 3 s down time here, so the test
+// does not wait nova's 60 s.)
+func TestComputeHostDownByClock(t *testing.T) {
+	sg := servicegroup.Config{ReportInterval: time.Second, ServiceDownTime: 3 * time.Second}
+	env := kubetest.Start(t, kubetest.Options{Computes: 2,
+		ComputeConfig: func(c *compute.Config) { c.ReportInterval = sg.ReportInterval },
+		Controller:    func(o *kubecontroller.Options) { o.ServiceGroup = sg },
+	})
+	host := env.Cloud.Hosts[1]
+	env.MustKubectl("wait", "--for=create", "computehost/"+host, waitTimeout)
+	env.MustKubectl("wait", "--for=jsonpath={.status.up}=true", "computehost/"+host, waitTimeout)
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	if err := env.Cloud.Computes[host].Stop(ctx); err != nil {
+		t.Fatal(err)
+	}
+	stopped := time.Now()
+	env.MustKubectl("wait", "--for=jsonpath={.status.up}=false", "computehost/"+host, waitTimeout)
+	// Down no sooner than the service group says, and not much later.
+	if d := time.Since(stopped); d > 3*sg.ServiceDownTime+5*time.Second {
+		t.Errorf("down after %s, service_down_time %s", d, sg.ServiceDownTime)
+	}
+	ch := new(novav1.ComputeHost)
+	if err := env.Client.Get(ctx, client.ObjectKey{Name: host}, ch); err != nil {
+		t.Fatal(err)
+	}
+	if c := meta.FindStatusCondition(ch.Status.Conditions, kubecontroller.ConditionUp); c == nil || c.Reason != "NotReporting" ||
+		ch.Status.LastHeartbeat == nil || ch.Status.LastHeartbeat.Time.After(stopped) {
+		t.Errorf("status %+v", ch.Status)
+	}
+	if up := env.MustKubectl("get", "computehost", env.Cloud.Hosts[0], "-o", "jsonpath={.status.up}"); up != "true" {
+		t.Errorf("the other host: up %q", up)
+	}
 }
