@@ -106,6 +106,9 @@ func TestE2E(t *testing.T) {
 				t.Errorf("no Succeeded row for %s:\n%s", in.DisplayName.Get(), r.stdout)
 			}
 		}
+		if n := maxUnfinished(r.stdout); n != 1 {
+			t.Errorf("at most %d LiveMigrations unfinished at once, want 1 (--max-concurrent 1):\n%s", n, r.stdout)
+		}
 		if !strings.Contains(r.stdout, "computehost/"+host+" drained") {
 			t.Errorf("no drained line:\n%s", r.stdout)
 		}
@@ -242,4 +245,23 @@ func service(t *testing.T, env *kubetest.Env, host string) *objects.Service {
 		t.Fatal(err)
 	}
 	return svc
+}
+
+// maxUnfinished reads a drain's progress lines and returns the most
+// LiveMigrations created and not yet finished at any point. The lines are
+// in the order the plugin acted: a migration's final line is written
+// before its slot is freed for the next one.
+func maxUnfinished(out string) int {
+	created := regexp.MustCompile(`^livemigration\.novanats\.io/(\S+) created for `)
+	final := regexp.MustCompile(`^(\S+): (Succeeded|Failed|Cancelled)\b`)
+	open, most := map[string]bool{}, 0
+	for _, line := range strings.Split(out, "\n") {
+		if m := created.FindStringSubmatch(line); m != nil {
+			open[m[1]] = true
+		} else if m := final.FindStringSubmatch(line); m != nil {
+			delete(open, m[1])
+		}
+		most = max(most, len(open))
+	}
+	return most
 }
