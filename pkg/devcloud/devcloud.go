@@ -51,11 +51,26 @@ type Config struct {
 	// SimSpeed runs the simulated hypervisors' clock this many times
 	// faster than real time (default 1).
 	SimSpeed float64
+	// MigrationStatsInterval is how often, in simulated hypervisor time,
+	// each compute saves a running live migration's counters and the
+	// instance's progress (compute.Config.LiveMigrationStatsInterval).
+	// 0 is DefaultMigrationStatsInterval; ComputeConfig can still
+	// override it.
+	MigrationStatsInterval time.Duration
 	// ComputeConfig adjusts each compute's configuration (nova's options).
 	ComputeConfig func(*compute.Config)
 	// Logger for every service; nil discards.
 	Logger *slog.Logger
 }
+
+// DefaultMigrationStatsInterval is the dev cloud's stats interval: every
+// monitor tick of the simulated hypervisor (sim's 0.5 s, nova's monitor
+// interval) instead of nova's every tenth tick (5 s). A dev cloud's
+// migration of a few GiB takes seconds of simulated time, so at nova's
+// spacing a client following it over NATS (`novanats live-migrate --wait`
+// against `novanats dev`) would see one update per migration; the cost of
+// a save per tick is nothing on one machine.
+const DefaultMigrationStatsInterval = 500 * time.Millisecond
 
 // Cloud is a running dev cloud.
 type Cloud struct {
@@ -219,6 +234,10 @@ func (c *Cloud) startCompute(ctx context.Context, nc *nats.Conn, host string, fa
 	}
 	cfg := compute.DefaultConfig(host)
 	cfg.Logger, cfg.Metrics, cfg.Registerer = c.cfg.Logger, metrics, c.Registry
+	cfg.LiveMigrationStatsInterval = c.cfg.MigrationStatsInterval
+	if cfg.LiveMigrationStatsInterval == 0 {
+		cfg.LiveMigrationStatsInterval = DefaultMigrationStatsInterval
+	}
 	if c.cfg.ComputeConfig != nil {
 		c.cfg.ComputeConfig(&cfg)
 	}

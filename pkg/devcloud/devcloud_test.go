@@ -109,3 +109,76 @@ func TestDevCloudBootsAndSurvivesRestart(t *testing.T) {
 		t.Fatalf("guest not back on %s: %v", host, ids)
 	}
 }
+
+// migrationProgress live-migrates one instance of memoryMB on a dev cloud
+// configured by cfg and returns the distinct memory_remaining values the
+// migration record had while running, as a client following it over NATS
+// (`novanats live-migrate --wait`) sees them: every stored update, from a
+// watch.
+func migrationProgress(t *testing.T, cfg Config, memoryMB int) []int {
+	t.Helper()
+	cfg.DataDir, cfg.NATSPort, cfg.MetricsAddr, cfg.Computes = t.TempDir(), -1, "-", 2
+	c, err := Start(t.Context(), cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Stop(context.Background())
+	nc, err := c.Connect("test-api")
+	if err != nil {
+		t.Fatal(err)
+	}
+	tasks, err := conductor.NewTaskAPI(nc)
+	if err != nil {
+		t.Fatal(err)
+	}
+	id := uuid.NewString()
+	f := flavor()
+	f.MemoryMB.Set(memoryMB)
+	ctx := rpc.WithRequestContext(t.Context(), rpc.NewRequestContext())
+	if err := tasks.ScheduleAndBuildInstances(ctx, []conductor.BuildRequest{{InstanceUUID: id, DisplayName: "vm-1", Flavor: f}}); err != nil {
+		t.Fatal(err)
+	}
+	awaitActive(t, c, id)
+	wctx, cancel := context.WithTimeout(t.Context(), time.Minute)
+	defer cancel()
+	mig, err := tasks.MigrateServer(rpc.WithRequestContext(wctx, rpc.NewRequestContext()), conductor.LiveMigrateInstanceArgs{InstanceUUID: id})
+	if err != nil {
+		t.Fatal(err)
+	}
+	updates, err := c.Store.Migrations.Watch(wctx, mig.ID.Get())
+	if err != nil {
+		t.Fatal(err)
+	}
+	seen := map[int]bool{}
+	var values []int
+	for u := range updates {
+		if u.Err != nil || u.Value == nil {
+			continue
+		}
+		switch s, _ := u.Value.Status.Lookup(); s {
+		case objects.MigrationCompleted:
+			return values
+		case objects.MigrationFailed, objects.MigrationError, objects.MigrationCancelled:
+			t.Fatalf("migration ended %s", s)
+		case objects.MigrationRunning:
+			if r, ok := u.Value.MemoryRemaining.Lookup(); ok && !seen[r] {
+				seen[r] = true
+				values = append(values, r)
+			}
+		}
+	}
+	t.Fatalf("migration not completed within a minute; progress seen %v", values)
+	return nil
+}
+
+// A dev cloud saves a migration's counters every monitor tick, so a
+// client following the migration over NATS sees its progress move,
+// where nova's 5 s spacing shows about one value per migration.
+func TestDevCloudMigrationProgressMoves(t *testing.T) {
+	const want = 5
+	got := migrationProgress(t, Config{SimSpeed: 8}, 4096)
+	t.Logf("memory_remaining while running: %v", got)
+	if len(got) < want {
+		t.Fatalf("saw %d distinct progress values (%v), want at least %d", len(got), got, want)
+	}
+}
