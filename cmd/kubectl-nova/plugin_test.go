@@ -404,3 +404,40 @@ func TestExitCodeMapping(t *testing.T) {
 		t.Errorf("explain(no kind): %s", msg)
 	}
 }
+
+// TestDrainEdges: the paths of drain that need no migration, against a
+// host whose status the test writes as the controller would: an empty host
+// is drained at once and keeps the reason it was disabled with; a host
+// whose status counts instances without listing them (a controller older
+// than status.instanceRefs) is an error, not a drain that does nothing.
+func TestDrainEdges(t *testing.T) {
+	ns := needAPI(t)
+	ctx := context.Background()
+
+	empty := createHost(t, "drain-empty", novav1.ComputeHostStatus{Up: true, Disabled: true, DisabledReason: "rack move"})
+	empty.Spec = novav1.ComputeHostSpec{Disabled: true, DisabledReason: "rack move"}
+	if err := apiClient.Update(ctx, empty); err != nil {
+		t.Fatal(err)
+	}
+	r := run(t, apiKubeconfig, "-n", ns, "drain", empty.Name, "--timeout", "30s")
+	if r.code != exitOK || !strings.Contains(r.stdout, "computehost/drain-empty disabled (rack move)") ||
+		!strings.Contains(r.stdout, "has no instances") || !strings.Contains(r.stdout, "computehost/drain-empty drained") {
+		t.Fatalf("drain of an empty host: exit %d (%v)\n%s", r.code, r.err, r.stdout)
+	}
+	if err := apiClient.Get(ctx, client.ObjectKeyFromObject(empty), empty); err != nil {
+		t.Fatal(err)
+	}
+	if !empty.Spec.Disabled || empty.Spec.DisabledReason != "rack move" {
+		t.Errorf("spec after drain: %+v", empty.Spec)
+	}
+
+	unlisted := createHost(t, "drain-unlisted", novav1.ComputeHostStatus{Up: true, Disabled: true, Instances: 2})
+	r = run(t, apiKubeconfig, "-n", ns, "drain", unlisted.Name, "--timeout", "30s")
+	if r.code != exitError || !strings.Contains(r.err.Error(), "counts 2 instances but does not list them") {
+		t.Fatalf("drain of a host without instanceRefs: exit %d (%v)", r.code, r.err)
+	}
+	var lms novav1.LiveMigrationList
+	if err := apiClient.List(ctx, &lms, client.InNamespace(ns)); err != nil || len(lms.Items) != 0 {
+		t.Errorf("%d LiveMigrations created (%v), want none", len(lms.Items), err)
+	}
+}
