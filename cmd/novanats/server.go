@@ -131,38 +131,22 @@ func newServerShowCommand(f *opFlags) *cobra.Command {
 	return cmd
 }
 
-// findServer finds an instance by uuid, else by a name only one has;
-// neither is exit 4, an ambiguous name exit 2.
+// findServer is store.FindInstance (a uuid, else a unique display name)
+// with the CLI's messages and exit codes: none is exitNotFound, several
+// of that name is a usage error that says to give the uuid.
 func findServer(ctx context.Context, st *store.Store, ref string) (*objects.Instance, error) {
-	in, err := st.Instances.Get(ctx, ref)
-	if err == nil {
-		return in, nil
-	}
-	var nf *exception.InstanceNotFound
-	if !errors.As(err, &nf) {
-		// Not a uuid-shaped key, or the store failed: try names below
-		// unless it is clearly the store.
-		if errors.Is(err, context.DeadlineExceeded) {
-			return nil, err
-		}
-	}
-	all, lerr := st.Instances.List(ctx)
-	if lerr != nil {
-		return nil, lerr
-	}
-	var found []*objects.Instance
-	for _, x := range all {
-		if x.DisplayName.Get() == ref {
-			found = append(found, x)
-		}
-	}
-	switch len(found) {
-	case 0:
+	in, err := st.Instances.FindInstance(ctx, ref)
+	var (
+		nf  *exception.InstanceNotFound
+		amb *store.AmbiguousInstanceName
+	)
+	switch {
+	case errors.As(err, &nf):
 		return nil, withCode(exitNotFound, fmt.Errorf("no server %q (by uuid or name)", ref))
-	case 1:
-		return found[0], nil
+	case errors.As(err, &amb):
+		return nil, withCode(exitUsage, fmt.Errorf("%d servers are named %q: give the uuid", amb.Count, ref))
 	}
-	return nil, withCode(exitUsage, fmt.Errorf("%d servers are named %q: give the uuid", len(found), ref))
+	return in, err
 }
 
 func memMB(mb int) string {

@@ -117,3 +117,27 @@ func TestServerListAndShow(t *testing.T) {
 		t.Fatalf("no SERVER: exit %d: %s", code, out)
 	}
 }
+
+// findServer's contract through store.FindInstance: a name two instances
+// share is a usage error that says to give the uuid, their uuids find
+// each, and an unknown uuid is not found (exit 4), as an unknown name is.
+func TestServerAmbiguousName(t *testing.T) {
+	cloud, insts := startCloud(t, "twin", "twin")
+	url := cloud.NATSURL()
+
+	out, code := run(t, "server", "show", "twin", "--nats-url", url)
+	if code != exitUsage || !strings.Contains(out, `2 servers are named "twin": give the uuid`) {
+		t.Fatalf("ambiguous name: exit %d: %q", code, out)
+	}
+	for _, in := range insts {
+		out, code = run(t, "server", "show", in.UUID.Get(), "--nats-url", url, "-o", "json")
+		if code != exitOK || !strings.Contains(out, in.UUID.Get()) {
+			t.Fatalf("show %s: exit %d: %s", in.UUID.Get(), code, out)
+		}
+	}
+	unknown := uuid.NewString()
+	out, code = run(t, "server", "action-list", unknown, "--nats-url", url)
+	if code != exitNotFound || !strings.Contains(out, `no server "`+unknown+`" (by uuid or name)`) {
+		t.Fatalf("unknown uuid: exit %d: %q", code, out)
+	}
+}
