@@ -25,10 +25,12 @@ import (
 	"testing"
 	"time"
 
+	"github.com/go-logr/logr"
 	"github.com/google/uuid"
 	"k8s.io/client-go/rest"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 	"sigs.k8s.io/controller-runtime/pkg/envtest"
+	ctrllog "sigs.k8s.io/controller-runtime/pkg/log"
 
 	"github.com/novanats/novanats/pkg/devcloud"
 	"github.com/novanats/novanats/pkg/objects"
@@ -126,6 +128,9 @@ func Start(t testing.TB, opts ...Options) *Env {
 		}
 	}
 	e := &Env{t: t, opts: o, Assets: Assets(t)}
+	// envtest and the clients log through controller-runtime's global
+	// logger, which warns with a stack trace when nobody set it.
+	ctrllog.SetLogger(logr.FromSlogHandler(o.Logger.Handler()))
 
 	root := repoRoot(t)
 	te := &envtest.Environment{

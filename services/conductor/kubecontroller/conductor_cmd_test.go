@@ -18,28 +18,9 @@ import (
 // succeeds through it, with no controller in the test process.
 func TestConductorCommandRunsController(t *testing.T) {
 	env := kubetest.Start(t, kubetest.Options{Computes: 2, NoController: true})
-	bin := filepath.Join(t.TempDir(), "novanats")
-	build := exec.Command("go", "build", "-o", bin, "github.com/novanats/novanats/cmd/novanats")
-	if out, err := build.CombinedOutput(); err != nil {
-		t.Fatalf("go build: %v\n%s", err, out)
-	}
-	ctx, cancel := context.WithCancel(context.Background())
-	cmd := exec.CommandContext(ctx, bin, "conductor", "--nats-url", env.Cloud.NATSURL(), "--host", "conductor-k8s",
+	runNovanats(t, "conductor", "--nats-url", env.Cloud.NATSURL(), "--host", "conductor-k8s",
 		"--listen-metrics", "127.0.0.1:0", "--kube-controller", "--kubeconfig", env.Kubeconfig,
 		"--leader-election-namespace", kubetest.Namespace, "--leader-election-id", "novanats-test")
-	cmd.Cancel = func() error { return cmd.Process.Signal(os.Interrupt) } // a graceful stop releases the Lease
-	var logs strings.Builder
-	cmd.Stdout, cmd.Stderr = &logs, &logs
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() {
-		cancel()
-		_ = cmd.Wait()
-		if t.Failed() {
-			t.Logf("conductor's output:\n%s", logs.String())
-		}
-	})
 
 	env.MustKubectl("wait", "--for=create", "-n", kubetest.Namespace, "lease/novanats-test", "--timeout=60s")
 	if holder := env.MustKubectl("get", "-n", kubetest.Namespace, "lease/novanats-test", "-o", "jsonpath={.spec.holderIdentity}"); holder == "" {
@@ -54,4 +35,47 @@ func TestConductorCommandRunsController(t *testing.T) {
 	for _, h := range env.Cloud.Hosts {
 		env.MustKubectl("wait", "--for=create", "computehost/"+h, "--timeout=60s")
 	}
+}
+
+// runNovanats builds cmd/novanats and runs it with args until the test
+// ends (then SIGINT: a graceful stop releases the Lease), showing its
+// output if the test failed.
+func runNovanats(t *testing.T, args ...string) {
+	t.Helper()
+	bin := filepath.Join(t.TempDir(), "novanats")
+	build := exec.Command("go", "build", "-o", bin, "github.com/novanats/novanats/cmd/novanats")
+	if out, err := build.CombinedOutput(); err != nil {
+		t.Fatalf("go build: %v\n%s", err, out)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	cmd := exec.CommandContext(ctx, bin, args...)
+	cmd.Cancel = func() error { return cmd.Process.Signal(os.Interrupt) }
+	var logs strings.Builder
+	cmd.Stdout, cmd.Stderr = &logs, &logs
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		cancel()
+		_ = cmd.Wait()
+		if t.Failed() {
+			t.Logf("novanats %s output:\n%s", args[0], logs.String())
+		}
+	})
+}
+
+// `novanats dev --kubeconfig` runs a dev cloud whose controller mirrors its
+// three simulated hosts into the cluster.
+func TestDevCommandRunsController(t *testing.T) {
+	env := kubetest.Start(t, kubetest.Options{Computes: 1, NoController: true})
+	runNovanats(t, "dev", "--data-dir", t.TempDir(), "--nats-port", "-1", "--listen-metrics", "127.0.0.1:0",
+		"--sim-speed", "20", "--kubeconfig", env.Kubeconfig, "--leader-election-id", "novanats-dev-test")
+	// The harness's own cloud is compute-1 too; the dev cloud's hosts are
+	// told apart by their count: three, where the harness has one and
+	// runs no controller.
+	for _, h := range []string{"compute-1", "compute-2", "compute-3"} {
+		env.MustKubectl("wait", "--for=create", "computehost/"+h, "--timeout=120s")
+		env.MustKubectl("wait", "--for=jsonpath={.status.up}=true", "computehost/"+h, "--timeout=120s")
+	}
+	env.MustKubectl("wait", "--for=create", "-n", "default", "lease/novanats-dev-test", "--timeout=60s")
 }
