@@ -113,12 +113,34 @@ func (r *computeHosts) Reconcile(ctx context.Context, req ctrl.Request) (ctrl.Re
 	if err := r.observe(ctx, ch, sv, now); err != nil {
 		return ctrl.Result{}, err
 	}
+	r.throttleHeartbeat(before, &ch.Status)
 	if !equality.Semantic.DeepEqual(before, &ch.Status) {
 		if err := r.Status().Update(ctx, ch); err != nil {
 			return ctrl.Result{}, err
 		}
 	}
 	return ctrl.Result{RequeueAfter: r.nextCheck(sv, now)}, nil
+}
+
+// throttleHeartbeat keeps the written lastHeartbeat when nothing else
+// changed and it is less than half a service_down_time old. Every compute
+// reports each report_interval (10 s); writing each report to the API
+// server would cost a write per host per 10 s (100/s for 1000 hosts) to say
+// nothing new. lastHeartbeat is therefore at most half a down time stale,
+// and up/down itself is never held back.
+func (r *computeHosts) throttleHeartbeat(before, after *novav1.ComputeHostStatus) {
+	if before.LastHeartbeat == nil || after.LastHeartbeat == nil {
+		return
+	}
+	cfg, _ := r.sg.Effective()
+	if after.LastHeartbeat.Sub(before.LastHeartbeat.Time) >= cfg.ServiceDownTime/2 {
+		return
+	}
+	latest := after.LastHeartbeat
+	after.LastHeartbeat = before.LastHeartbeat
+	if !equality.Semantic.DeepEqual(before, after) {
+		after.LastHeartbeat = latest // something else changed: write the latest too
+	}
 }
 
 // nextCheck is when the host's liveness can next change without a record
