@@ -66,13 +66,15 @@ still there.`,
 					_ = cloud.Stop(context.Background())
 					return withCode(exitUsage, err)
 				}
-				fmt.Fprintf(out, "  kubernetes controller: %s (LiveMigration, ComputeHost)\n", kube.kubeconfig)
 			}
 			fmt.Fprintf(out, "novanats dev cloud is up\n")
 			fmt.Fprintf(out, "  NATS:     %s   (export NOVANATS_NATS_URL=%s)\n", cloud.NATSURL(), cloud.NATSURL())
 			fmt.Fprintf(out, "  metrics:  http://%s/metrics   health: /healthz /readyz\n", cloud.MetricsAddr())
 			fmt.Fprintf(out, "  hosts:    %v\n", cloud.Hosts)
 			fmt.Fprintf(out, "  state:    %s\n", cfg.DataDir)
+			if kube.kubeconfig != "" {
+				fmt.Fprintf(out, "  kube:     controller for LiveMigration, ComputeHost in %s\n", kube.kubeconfig)
+			}
 			fmt.Fprintf(out, "Ctrl-C stops it; the state stays in the data dir.\n")
 			<-ctx.Done()
 			fmt.Fprintln(out, "stopping...")
