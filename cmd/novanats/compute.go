@@ -58,14 +58,9 @@ simulated hosts in one process) to try live migration.`,
 			cfg.Logger, cfg.Metrics, cfg.Registerer, cfg.SubjectPrefix = p.log, p.metrics, p.reg, f.subjectPrefix
 			svc, err := compute.NewService(p.nc, drv, cfg)
 			if err != nil {
-				p.close()
-				return withCode(exitUsage, err)
+				return p.fail(exitUsage, err)
 			}
-			if err := svc.Start(cmd.Context()); err != nil {
-				p.close()
-				return err
-			}
-			return p.serve(cmd.Context(), svc)
+			return p.run(cmd.Context(), svc)
 		},
 	}
 	f.register(cmd, config.ServiceCompute)

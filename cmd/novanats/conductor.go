@@ -8,7 +8,6 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/novanats/novanats/pkg/config"
-	"github.com/novanats/novanats/pkg/devcloud"
 	"github.com/novanats/novanats/pkg/rpc"
 	"github.com/novanats/novanats/services/compute"
 	"github.com/novanats/novanats/services/conductor"
@@ -29,23 +28,18 @@ boots instances and runs live migrations. It owns the JetStream state (with
 the schedulers). Run two or more for availability; any of them serves any
 request.`,
 		RunE: func(cmd *cobra.Command, args []string) error {
-			vals, err := f.load(cmd)
-			if err != nil || f.printConfig {
-				return err
-			}
 			var cc config.Conductor
-			if err := vals.Bind(&cc); err != nil {
-				return withCode(exitUsage, err)
+			if run, err := f.bind(cmd, &cc); !run {
+				return err
 			}
 			p, err := newProcess(conductor.Binary, &f)
 			if err != nil {
 				return err
 			}
 			ctx := cmd.Context()
-			st, pl, err := devcloud.OpenState(ctx, p.nc, devcloud.StateConfig{Prefix: bucketPrefix(f.subjectPrefix), Replicas: f.replicas})
+			st, pl, err := p.openState(ctx, &f)
 			if err != nil {
-				p.close()
-				return withCode(exitUnavailable, err)
+				return err
 			}
 			copts := []rpc.ClientOption{rpc.WithMetrics(p.metrics), rpc.Caller(conductor.Binary)}
 			if f.subjectPrefix != "" {
@@ -53,8 +47,7 @@ request.`,
 			}
 			computeAPI, err := compute.NewAPI(p.nc, copts...)
 			if err != nil {
-				p.close()
-				return withCode(exitUsage, err)
+				return p.fail(exitUsage, err)
 			}
 			computeAPI = computeAPI.WithLongRPCTimeout(cc.LongRPCTimeout, cc.RPCResponseTimeout)
 			svc, err := conductor.NewService(p.nc, st, conductor.Config{
@@ -63,12 +56,10 @@ request.`,
 				Placement: pl, Compute: computeAPI, MigrateMaxRetries: &cc.MigrateMaxRetries,
 			})
 			if err != nil {
-				p.close()
-				return withCode(exitUsage, err)
+				return p.fail(exitUsage, err)
 			}
 			p.reg.MustRegister(svc.ServiceCollector()) // novanats_service_up/disabled (docs/metrics.md)
-			if err := svc.Start(ctx); err != nil {
-				p.close()
+			if err := p.start(ctx, svc); err != nil {
 				return err
 			}
 			if !kube.enabled {
@@ -78,8 +69,7 @@ request.`,
 				ServiceGroup: cc.ServiceGroup(), Logger: p.log.With("component", "kube-controller")}, p.log)
 			if err != nil {
 				_ = svc.Stop(context.Background())
-				p.close()
-				return withCode(exitUsage, err)
+				return p.fail(exitUsage, err)
 			}
 			return p.serve(ctx, withController{svc, stopCtl})
 		},

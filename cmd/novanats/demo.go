@@ -70,7 +70,7 @@ where to see the metrics. It cleans up after itself and exits 0.`,
 			}
 			var chosen *objects.Instance
 			for _, id := range ids {
-				inst, err := awaitInstance(ctx, cloud, id)
+				inst, err := awaitActive(ctx, cloud.Store, id)
 				if err != nil {
 					return err
 				}
@@ -136,26 +136,6 @@ func apiContext(ctx context.Context) context.Context {
 	rc := rpc.NewRequestContext()
 	rc.UserID, rc.ProjectID = "demo", "demo"
 	return rpc.WithRequestContext(ctx, rc)
-}
-
-// awaitInstance follows an instance until it is active (or in error).
-func awaitInstance(ctx context.Context, cloud *devcloud.Cloud, id string) (*objects.Instance, error) {
-	updates, err := cloud.Store.Instances.Watch(ctx, id)
-	if err != nil {
-		return nil, err
-	}
-	for u := range updates {
-		if u.Err != nil || u.Value == nil {
-			continue
-		}
-		switch vm, _ := u.Value.VMState.Lookup(); vm {
-		case objects.VMStateActive:
-			return u.Value, nil
-		case objects.VMStateError:
-			return nil, fmt.Errorf("instance %s went to ERROR: %s", id, faultOf(u.Value))
-		}
-	}
-	return nil, fmt.Errorf("instance %s: %w", id, ctx.Err())
 }
 
 func faultOf(inst *objects.Instance) string {

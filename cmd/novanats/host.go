@@ -1,6 +1,7 @@
 package main
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"io"
@@ -38,15 +39,7 @@ func newHostCommand() *cobra.Command {
 		Use:   "list",
 		Short: "List nova-compute hosts: liveness, disabled, usage and instances",
 		Args:  usageArgs(cobra.NoArgs),
-		RunE: func(cmd *cobra.Command, args []string) error {
-			if err := o.check(); err != nil {
-				return err
-			}
-			ctx, _, st, done, err := f.session(cmd, 30*time.Second)
-			if err != nil {
-				return err
-			}
-			defer done()
+		RunE: f.readStore(&o, func(ctx context.Context, st *store.Store, out io.Writer, _ []string) error {
 			svcs, err := st.Services.ListByBinary(ctx, "nova-compute")
 			if err != nil {
 				return err
@@ -73,7 +66,7 @@ func newHostCommand() *cobra.Command {
 				r.Instances = len(insts)
 				rows = append(rows, r)
 			}
-			return o.print(cmd.OutOrStdout(), rows, func(tw io.Writer) {
+			return o.print(out, rows, func(tw io.Writer) {
 				fmt.Fprintln(tw, "HOST\tUP\tDISABLED\tVCPUS\tMEMORY\tINSTANCES")
 				for _, r := range rows {
 					up := "down"
@@ -90,7 +83,7 @@ func newHostCommand() *cobra.Command {
 					fmt.Fprintf(tw, "%s\t%s\t%s\t%d/%d\t%d/%d MiB\t%d\n", r.Host, up, disabled, r.VCPUsUsed, r.VCPUs, r.MemoryMBUsed, r.MemoryMB, r.Instances)
 				}
 			})
-		},
+		}),
 	}
 	o.register(list.Flags())
 	list.Flags().DurationVar(&downTime, "service-down-time", servicegroup.DefaultServiceDownTime, "a host whose last report is older is down (nova's service_down_time)")

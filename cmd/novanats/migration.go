@@ -57,15 +57,7 @@ func newMigrationListCommand(f *opFlags) *cobra.Command {
 		Use:   "list",
 		Short: "List migrations, of one instance with --instance",
 		Args:  usageArgs(cobra.NoArgs),
-		RunE: func(cmd *cobra.Command, args []string) error {
-			if err := o.check(); err != nil {
-				return err
-			}
-			ctx, _, st, done, err := f.session(cmd, 30*time.Second)
-			if err != nil {
-				return err
-			}
-			defer done()
+		RunE: f.readStore(&o, func(ctx context.Context, st *store.Store, out io.Writer, _ []string) error {
 			migs, err := st.Migrations.List(ctx)
 			if err != nil {
 				return err
@@ -83,8 +75,8 @@ func newMigrationListCommand(f *opFlags) *cobra.Command {
 				}
 				migs = mine
 			}
-			return printMigrations(&o, cmd.OutOrStdout(), migs)
-		},
+			return printMigrations(&o, out, migs)
+		}),
 	}
 	o.register(cmd.Flags())
 	cmd.Flags().StringVar(&instance, "instance", "", "only this server's migrations (uuid or unique name)")
@@ -97,21 +89,12 @@ func newMigrationShowCommand(f *opFlags) *cobra.Command {
 		Use:   "show ID",
 		Short: "Show a migration, by id or uuid",
 		Args:  usageArgs(cobra.ExactArgs(1)),
-		RunE: func(cmd *cobra.Command, args []string) error {
-			if err := o.check(); err != nil {
-				return err
-			}
-			ctx, _, st, done, err := f.session(cmd, 30*time.Second)
-			if err != nil {
-				return err
-			}
-			defer done()
+		RunE: f.readStore(&o, func(ctx context.Context, st *store.Store, out io.Writer, args []string) error {
 			m, err := findMigration(ctx, st, args[0])
 			if err != nil {
 				return err
 			}
-			return o.print(cmd.OutOrStdout(), m, func(tw io.Writer) {
-				row := func(k string, v any) { fmt.Fprintf(tw, "%s\t%v\n", k, v) }
+			return o.printFields(out, m, func(row func(string, any)) {
 				row("id", m.ID.Get())
 				row("uuid", m.UUID.Get())
 				row("instance", orDash(m.InstanceUUID.Get()))
@@ -123,7 +106,7 @@ func newMigrationShowCommand(f *opFlags) *cobra.Command {
 					row("memory", fmt.Sprintf("%s remaining of %s", bytesIEC(int64(m.MemoryRemaining.Get())), bytesIEC(int64(total))))
 				}
 			})
-		},
+		}),
 	}
 	o.register(cmd.Flags())
 	return cmd

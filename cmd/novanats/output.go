@@ -39,6 +39,14 @@ func (o *outputFlag) print(out io.Writer, v any, table func(tw io.Writer)) error
 	return tw.Flush()
 }
 
+// printFields writes v as JSON or YAML, or as a table of one field a row,
+// in the order fields gives them (the show commands).
+func (o *outputFlag) printFields(out io.Writer, v any, fields func(row func(name string, value any))) error {
+	return o.print(out, v, func(tw io.Writer) {
+		fields(func(name string, value any) { fmt.Fprintf(tw, "%s\t%v\n", name, value) })
+	})
+}
+
 // writeStructured writes v as indented JSON or as YAML. The YAML is the
 // JSON converted (sigs.k8s.io/yaml), so both carry the same fields under
 // the same names, json tags and MarshalJSON methods included.

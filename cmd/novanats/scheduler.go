@@ -6,7 +6,6 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/novanats/novanats/pkg/config"
-	"github.com/novanats/novanats/pkg/devcloud"
 	"github.com/novanats/novanats/services/scheduler"
 	"github.com/novanats/novanats/services/scheduler/weights"
 )
@@ -22,34 +21,24 @@ host state and makes claims in JetStream; nova's [filter_scheduler] and
 [DEFAULT] options configure it (flags, NOVANATS_<GROUP>__<NAME>, or
 --config-file nova.conf).`,
 		RunE: func(cmd *cobra.Command, args []string) error {
-			vals, err := f.load(cmd)
-			if err != nil || f.printConfig {
-				return err
-			}
 			var sc config.Scheduler
-			if err := vals.Bind(&sc); err != nil {
-				return withCode(exitUsage, err)
+			if run, err := f.bind(cmd, &sc); !run {
+				return err
 			}
 			p, err := newProcess("nova-scheduler", &f)
 			if err != nil {
 				return err
 			}
 			ctx := cmd.Context()
-			st, pl, err := devcloud.OpenState(ctx, p.nc, devcloud.StateConfig{Prefix: bucketPrefix(f.subjectPrefix), Replicas: f.replicas})
+			st, pl, err := p.openState(ctx, &f)
 			if err != nil {
-				p.close()
-				return withCode(exitUnavailable, err)
+				return err
 			}
 			svc, err := scheduler.NewService(p.nc, st, pl, schedulerConfig(sc, p, f.subjectPrefix))
 			if err != nil {
-				p.close()
-				return withCode(exitUsage, err)
+				return p.fail(exitUsage, err)
 			}
-			if err := svc.Start(ctx); err != nil {
-				p.close()
-				return err
-			}
-			return p.serve(ctx, svc)
+			return p.run(ctx, svc)
 		},
 	}
 	f.register(cmd, config.ServiceScheduler)

@@ -16,8 +16,11 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/novanats/novanats/pkg/config"
+	"github.com/novanats/novanats/pkg/devcloud"
 	"github.com/novanats/novanats/pkg/opsserver"
+	"github.com/novanats/novanats/pkg/placement"
 	"github.com/novanats/novanats/pkg/rpc"
+	"github.com/novanats/novanats/pkg/store"
 )
 
 // serviceFlags are what every long-running service command takes besides
@@ -53,6 +56,20 @@ func (f *serviceFlags) load(cmd *cobra.Command) (*config.Values, error) {
 		vals.Print(cmd.OutOrStdout())
 	}
 	return vals, nil
+}
+
+// bind loads nova's options (flags, environment, --config-file) into
+// opts, which pkg/config's Bind fills. run is false when the command ends
+// here: with err, or after --print-config printed the options.
+func (f *serviceFlags) bind(cmd *cobra.Command, opts any) (run bool, err error) {
+	vals, err := f.load(cmd)
+	if err != nil || f.printConfig {
+		return false, err
+	}
+	if err := vals.Bind(opts); err != nil {
+		return false, withCode(exitUsage, err)
+	}
+	return true, nil
 }
 
 // running is a started service as the runner sees it.
@@ -113,6 +130,43 @@ func (p *process) serve(ctx context.Context, svc running) error {
 	err := svc.Stop(stopCtx)
 	p.close()
 	return err
+}
+
+// openState opens the JetStream state the conductor and the schedulers
+// share, under the deployment's prefix and replicas.
+func (p *process) openState(ctx context.Context, f *serviceFlags) (*store.Store, *placement.Placement, error) {
+	st, pl, err := devcloud.OpenState(ctx, p.nc, devcloud.StateConfig{Prefix: bucketPrefix(f.subjectPrefix), Replicas: f.replicas})
+	if err != nil {
+		return nil, nil, p.fail(exitUnavailable, err)
+	}
+	return st, pl, nil
+}
+
+// start starts svc; a service that does not start leaves nothing open.
+func (p *process) start(ctx context.Context, svc interface{ Start(context.Context) error }) error {
+	if err := svc.Start(ctx); err != nil {
+		p.close()
+		return err
+	}
+	return nil
+}
+
+// run starts svc and serves it until SIGINT or SIGTERM.
+func (p *process) run(ctx context.Context, svc interface {
+	running
+	Start(context.Context) error
+}) error {
+	if err := p.start(ctx, svc); err != nil {
+		return err
+	}
+	return p.serve(ctx, svc)
+}
+
+// fail closes the process of a service that could not start and returns
+// err with its exit code.
+func (p *process) fail(code int, err error) error {
+	p.close()
+	return withCode(code, err)
 }
 
 func (p *process) close() {

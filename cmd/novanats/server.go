@@ -61,15 +61,7 @@ func newServerListCommand(f *opFlags) *cobra.Command {
 		Use:   "list",
 		Short: "List all instances",
 		Args:  usageArgs(cobra.NoArgs),
-		RunE: func(cmd *cobra.Command, args []string) error {
-			if err := o.check(); err != nil {
-				return err
-			}
-			ctx, _, st, done, err := f.session(cmd, 30*time.Second)
-			if err != nil {
-				return err
-			}
-			defer done()
+		RunE: f.readStore(&o, func(ctx context.Context, st *store.Store, out io.Writer, _ []string) error {
 			insts, err := st.Instances.List(ctx)
 			if err != nil {
 				return err
@@ -77,14 +69,14 @@ func newServerListCommand(f *opFlags) *cobra.Command {
 			if insts == nil {
 				insts = []*objects.Instance{}
 			}
-			return o.print(cmd.OutOrStdout(), insts, func(tw io.Writer) {
+			return o.print(out, insts, func(tw io.Writer) {
 				fmt.Fprintln(tw, "UUID\tNAME\tSTATUS\tTASK\tHOST\tMEMORY")
 				for _, in := range insts {
 					fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\n", in.UUID.Get(), orDash(in.DisplayName.Get()), orDash(in.VMState.Get()),
 						orDash(in.TaskState.Get()), orDash(in.Host.Get()), memMB(in.MemoryMB.Get()))
 				}
 			})
-		},
+		}),
 	}
 	o.register(cmd.Flags())
 	return cmd
@@ -96,21 +88,12 @@ func newServerShowCommand(f *opFlags) *cobra.Command {
 		Use:   "show SERVER",
 		Short: "Show an instance, by uuid or unique name",
 		Args:  usageArgs(cobra.ExactArgs(1)),
-		RunE: func(cmd *cobra.Command, args []string) error {
-			if err := o.check(); err != nil {
-				return err
-			}
-			ctx, _, st, done, err := f.session(cmd, 30*time.Second)
-			if err != nil {
-				return err
-			}
-			defer done()
+		RunE: f.readStore(&o, func(ctx context.Context, st *store.Store, out io.Writer, args []string) error {
 			in, err := findServer(ctx, st, args[0])
 			if err != nil {
 				return err
 			}
-			return o.print(cmd.OutOrStdout(), in, func(tw io.Writer) {
-				row := func(k string, v any) { fmt.Fprintf(tw, "%s\t%v\n", k, v) }
+			return o.printFields(out, in, func(row func(string, any)) {
 				row("uuid", in.UUID.Get())
 				row("name", orDash(in.DisplayName.Get()))
 				row("status", orDash(in.VMState.Get()))
@@ -125,10 +108,27 @@ func newServerShowCommand(f *opFlags) *cobra.Command {
 					row("fault", fl.Message.Get())
 				}
 			})
-		},
+		}),
 	}
 	o.register(cmd.Flags())
 	return cmd
+}
+
+// readStore is the RunE of a command that reads the store and prints it
+// with -o (the list and show commands): -o is checked before connecting,
+// and read runs with a session bounded by 30 s.
+func (f *opFlags) readStore(o *outputFlag, read func(ctx context.Context, st *store.Store, out io.Writer, args []string) error) func(*cobra.Command, []string) error {
+	return func(cmd *cobra.Command, args []string) error {
+		if err := o.check(); err != nil {
+			return err
+		}
+		ctx, _, st, done, err := f.session(cmd, 30*time.Second)
+		if err != nil {
+			return err
+		}
+		defer done()
+		return read(ctx, st, cmd.OutOrStdout(), args)
+	}
 }
 
 // findServer is store.FindInstance (a uuid, else a unique display name)

@@ -176,15 +176,7 @@ func newServerActionListCommand(f *opFlags) *cobra.Command {
 		Use:   "action-list SERVER",
 		Short: "List an instance's actions (--events: each with its timeline)",
 		Args:  usageArgs(cobra.ExactArgs(1)),
-		RunE: func(cmd *cobra.Command, args []string) error {
-			if err := o.check(); err != nil {
-				return err
-			}
-			ctx, _, st, done, err := f.session(cmd, 30*time.Second)
-			if err != nil {
-				return err
-			}
-			defer done()
+		RunE: f.readStore(&o, func(ctx context.Context, st *store.Store, out io.Writer, args []string) error {
 			inst, err := findServer(ctx, st, args[0])
 			if err != nil {
 				return err
@@ -196,7 +188,6 @@ func newServerActionListCommand(f *opFlags) *cobra.Command {
 			if actions == nil {
 				actions = []*objects.InstanceAction{}
 			}
-			out := cmd.OutOrStdout()
 			if events && o.format == "table" {
 				for i, a := range actions {
 					if i > 0 {
@@ -227,7 +218,7 @@ func newServerActionListCommand(f *opFlags) *cobra.Command {
 					fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\n", a.Action.Get(), a.RequestID.Get(), a.StartTime.Get().UTC().Format(time.RFC3339), ends[i], orDash(a.Message.Get()))
 				}
 			})
-		},
+		}),
 	}
 	o.register(cmd.Flags())
 	cmd.Flags().BoolVar(&events, "events", false, "print each action's events across the services")

@@ -51,7 +51,7 @@ func startCloudMem(t *testing.T, memoryMB int, names ...string) (*devcloud.Cloud
 	}
 	var insts []*objects.Instance
 	for _, r := range reqs {
-		in, err := awaitInstance(ctx, cloud, r.InstanceUUID)
+		in, err := awaitActive(ctx, cloud.Store, r.InstanceUUID)
 		if err != nil {
 			t.Fatal(err)
 		}
