@@ -46,6 +46,11 @@ func TestStoreSurvivesServerRestart(t *testing.T) {
 	if err := e.st.Actions.EventStart(ctx, inst.UUID.Get(), "req-1", ev); err != nil {
 		t.Fatal(err)
 	}
+	// The event moved the action's updated_at (as nova's
+	// action_event_start does): compare with the stored action.
+	if act, err = e.st.Actions.Get(ctx, inst.UUID.Get(), "req-1"); err != nil {
+		t.Fatal(err)
+	}
 
 	e.srv.Shutdown()
 	e.srv.WaitForShutdown()
