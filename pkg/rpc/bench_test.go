@@ -102,7 +102,14 @@ func rawRequest(nc *nats.Conn) error {
 // alternate runs phases of ops operations with the given parallelism, raw
 // then rpc, and reports µs per operation of each and the ratio rpc/raw.
 func alternate(b *testing.B, ops, parallelism int, raw, rpc func() error, after func()) {
-	var rawTime, rpcTime time.Duration
+	compare(b, ops, parallelism, "raw", raw, "rpc", rpc, after)
+}
+
+// compare runs phases of ops operations with the given parallelism, base
+// then other, and reports µs per operation of each and the ratio
+// other/base.
+func compare(b *testing.B, ops, parallelism int, baseName string, base func() error, otherName string, other func() error, after func()) {
+	var baseTime, otherTime time.Duration
 	phase := func(op func() error) time.Duration {
 		start := time.Now()
 		var wg sync.WaitGroup
@@ -133,13 +140,13 @@ func alternate(b *testing.B, ops, parallelism int, raw, rpc func() error, after 
 	}
 	b.ReportAllocs()
 	for b.Loop() {
-		rawTime += phase(raw)
-		rpcTime += phase(rpc)
+		baseTime += phase(base)
+		otherTime += phase(other)
 	}
 	n := float64(b.N * ops)
-	b.ReportMetric(float64(rawTime.Microseconds())/n, "raw-µs/op")
-	b.ReportMetric(float64(rpcTime.Microseconds())/n, "rpc-µs/op")
-	b.ReportMetric(float64(rpcTime)/float64(rawTime), "rpc/raw")
+	b.ReportMetric(float64(baseTime.Microseconds())/n, baseName+"-µs/op")
+	b.ReportMetric(float64(otherTime.Microseconds())/n, otherName+"-µs/op")
+	b.ReportMetric(float64(otherTime)/float64(baseTime), otherName+"/"+baseName)
 	b.ReportMetric(0, "ns/op") // the per-phase figures above are the result
 }
 
@@ -175,6 +182,49 @@ func BenchmarkCast(b *testing.B) {
 		},
 		func() error { return bCast.Cast(ctx, c, benchPayload) },
 		flush)
+}
+
+// The two headers every novanats message carries (request id and
+// traceparent, which nova's tools and tracing need without decoding the
+// body) cost NATS itself: nats.go encodes them on publish and parses them
+// into a map on receipt, and nats-server parses them too. These compare
+// raw NATS with the same raw NATS plus just those two headers, with fixed
+// values (no id generation, no envelope): a floor under what any
+// implementation carrying them can reach, measured in the same run.
+var benchHeaders = nats.Header{HeaderRequestID: {NewRequestID()}, HeaderTraceParent: {newTraceParent("")}}
+
+func BenchmarkHeadersOnlyCallParallel16(b *testing.B) {
+	_, nc := benchEnv(b)
+	compare(b, 800, 16,
+		"raw", func() error { return rawRequest(nc) },
+		"hdr", func() error {
+			data, err := msgpack.Marshal(&benchPayload)
+			if err != nil {
+				return err
+			}
+			m, err := nc.RequestMsg(&nats.Msg{Subject: "raw.echo", Data: data, Header: benchHeaders}, 5*time.Second)
+			if err != nil {
+				return err
+			}
+			var out benchArgs
+			return msgpack.Unmarshal(m.Data, &out)
+		},
+		nil)
+}
+
+func BenchmarkHeadersOnlyCast(b *testing.B) {
+	_, nc := benchEnv(b)
+	flush := func() { _ = nc.Flush() }
+	publish := func(hdr nats.Header) func() error {
+		return func() error {
+			data, err := msgpack.Marshal(&benchPayload)
+			if err != nil {
+				return err
+			}
+			return nc.PublishMsg(&nats.Msg{Subject: "raw.cast", Data: data, Header: hdr})
+		}
+	}
+	compare(b, 2000, 1, "raw", publish(nil), "hdr", publish(benchHeaders), flush)
 }
 
 // benchPool is the server's worker pool in the benchmarks: nova's default.
