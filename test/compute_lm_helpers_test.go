@@ -402,13 +402,16 @@ func (c *clmCloud) gauge(t *testing.T, host, name, migration string) (float64, b
 	return 0, false
 }
 
-// finished is novanats_migration_finished_total of host by status.
+// finished is novanats_migration_finished_total of host by status, the
+// statuses that counted at least one migration.
 func (c *clmCloud) finished(t *testing.T, host string) map[string]float64 {
 	t.Helper()
 	out := map[string]float64{}
 	for _, m := range c.gather(t, host)["novanats_migration_finished_total"].GetMetric() {
 		for _, l := range m.GetLabel() {
-			if l.GetName() == "status" {
+			// Every final status starts at 0 (so that increase() sees a
+			// host's first one); only those that counted something matter.
+			if l.GetName() == "status" && m.GetCounter().GetValue() != 0 {
 				out[l.GetValue()] = m.GetCounter().GetValue()
 			}
 		}
