@@ -107,10 +107,13 @@ func alternate(b *testing.B, ops, parallelism int, raw, rpc func() error, after 
 
 // compare runs phases of ops operations with the given parallelism, base
 // then other, and reports µs per operation of each and the ratio
-// other/base.
+// other/base, of wall time and of the process's CPU time (the client, the
+// embedded nats-server and the responders all run in it).
 func compare(b *testing.B, ops, parallelism int, baseName string, base func() error, otherName string, other func() error, after func()) {
-	var baseTime, otherTime time.Duration
-	phase := func(op func() error) time.Duration {
+	var baseTime, otherTime, baseCPU, otherCPU time.Duration
+	phase := func(op func() error, cpu *time.Duration) time.Duration {
+		cpu0 := processCPU()
+		defer func() { *cpu += processCPU() - cpu0 }()
 		start := time.Now()
 		var wg sync.WaitGroup
 		per := ops / parallelism
@@ -140,13 +143,16 @@ func compare(b *testing.B, ops, parallelism int, baseName string, base func() er
 	}
 	b.ReportAllocs()
 	for b.Loop() {
-		baseTime += phase(base)
-		otherTime += phase(other)
+		baseTime += phase(base, &baseCPU)
+		otherTime += phase(other, &otherCPU)
 	}
 	n := float64(b.N * ops)
 	b.ReportMetric(float64(baseTime.Microseconds())/n, baseName+"-µs/op")
 	b.ReportMetric(float64(otherTime.Microseconds())/n, otherName+"-µs/op")
 	b.ReportMetric(float64(otherTime)/float64(baseTime), otherName+"/"+baseName)
+	if baseCPU > 0 {
+		b.ReportMetric(float64(otherCPU)/float64(baseCPU), otherName+"/"+baseName+"-cpu")
+	}
 	b.ReportMetric(0, "ns/op") // the per-phase figures above are the result
 }
 
