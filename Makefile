@@ -8,7 +8,7 @@ FUZZTIME      ?= 20000x
 # Fuzz targets run briefly on every test run: package and target name.
 FUZZ_TARGETS  := ./pkg/rpc:FuzzDecodeRequest ./pkg/rpc:FuzzDecodeReply ./pkg/objects:FuzzDecodeObject
 
-.PHONY: test vet staticcheck unit fuzz bench fmt-check build generate
+.PHONY: test vet staticcheck unit fuzz bench fmt-check build generate generated-check
 CONTROLLER_GEN := sigs.k8s.io/controller-tools/cmd/controller-gen@v0.23.0
 
 # The Kubernetes tests (k8s/, internal/kubetest, the controller's e2e) need
@@ -16,7 +16,7 @@ CONTROLLER_GEN := sigs.k8s.io/controller-tools/cmd/controller-gen@v0.23.0
 # builds what is missing (a fresh machine: ~22 minutes for kube-apiserver
 # on 2 cores, once per user; cached in ~/.cache/novanats/envtest) and
 # the unit tests get them through KUBEBUILDER_ASSETS, so they run, never skip.
-test: fmt-check vet staticcheck
+test: fmt-check vet staticcheck generated-check
 	@assets="$$(hack/envtest-assets.sh)" && KUBEBUILDER_ASSETS="$$assets" $(MAKE) --no-print-directory unit fuzz
 
 build:
@@ -26,6 +26,16 @@ build:
 # changing them; the outputs are committed).
 generate:
 	$(GO) run $(CONTROLLER_GEN) object paths=./api/... crd:crdVersions=v1 output:crd:dir=./k8s/base/crds
+
+# The committed deep copies and CRDs match api/: generate them into a
+# temporary directory and compare, leaving the work tree alone.
+generated-check:
+	@tmp="$$(mktemp -d)" && trap 'rm -rf "$$tmp"' EXIT && \
+	$(GO) run $(CONTROLLER_GEN) object paths=./api/... output:object:dir="$$tmp/obj" \
+		crd:crdVersions=v1 output:crd:dir="$$tmp/crds" && \
+	if ! diff -u api/v1alpha1/zz_generated.deepcopy.go "$$tmp/obj/zz_generated.deepcopy.go" || \
+	   ! diff -ru -x kustomization.yaml k8s/base/crds "$$tmp/crds"; then \
+		echo "api/v1alpha1 changed without its generated code: run make generate and commit"; exit 1; fi
 
 fmt-check:
 	@out="$$(gofmt -l $$(git ls-files '*.go' 2>/dev/null || find . -name '*.go'))"; \
