@@ -87,11 +87,7 @@ Exit 0 when every instance moved (and the host is empty); 1 when one did not
 		case to == host:
 			return withCode(exitUsage, fmt.Errorf("--to %s is the host being drained", to))
 		}
-		c, err := p.client()
-		if err != nil {
-			return err
-		}
-		ns, err := p.namespace()
+		c, ns, err := p.clientIn()
 		if err != nil {
 			return err
 		}

@@ -45,11 +45,7 @@ unfinished LiveMigration.`,
 		if timeout < 0 {
 			return withCode(exitUsage, fmt.Errorf("--timeout %s: want 0 (no limit) or more", timeout))
 		}
-		c, err := p.client()
-		if err != nil {
-			return err
-		}
-		ns, err := p.namespace()
+		c, ns, err := p.clientIn()
 		if err != nil {
 			return err
 		}

@@ -105,6 +105,20 @@ func (p *plugin) client() (client.WithWatch, error) {
 }
 
 // namespace is -n, else the kubeconfig context's namespace, else "default".
+// clientIn is client and namespace together: what every namespaced command
+// needs before it does anything.
+func (p *plugin) clientIn() (client.WithWatch, string, error) {
+	c, err := p.client()
+	if err != nil {
+		return nil, "", err
+	}
+	ns, err := p.namespace()
+	if err != nil {
+		return nil, "", err
+	}
+	return c, ns, nil
+}
+
 func (p *plugin) namespace() (string, error) {
 	ns, _, err := p.flags.ToRawKubeConfigLoader().Namespace()
 	if err != nil {
