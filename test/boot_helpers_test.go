@@ -90,7 +90,7 @@ func startBootCloud(t *testing.T, o bootOptions) *bootCloud {
 	if c.api, err = compute.NewAPI(c.conductorNC, rpc.Timeout(30*time.Second)); err != nil {
 		t.Fatal(err)
 	}
-	c.conductor, err = conductor.NewService(c.conductorNC, c.store, conductor.Config{
+	c.conductor = startConductor(t, ctx, c.conductorNC, c.store, conductor.Config{
 		Host:      bootConductor,
 		Logger:    computeLogger(),
 		Metrics:   rpc.NewMetrics(c.conductorMetrics),
@@ -101,30 +101,10 @@ func startBootCloud(t *testing.T, o bootOptions) *bootCloud {
 		ServiceGroup: servicegroup.Config{ReportInterval: time.Hour},
 		WorkerPool:   o.conductorWorkers,
 	})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := c.conductor.Start(ctx); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() {
-		sctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
-		defer cancel()
-		if err := c.conductor.Stop(sctx); err != nil {
-			t.Errorf("conductor stop: %v", err)
-		}
-	})
 	for i := 1; i <= o.schedulers; i++ {
 		c.startScheduler(t, fmt.Sprintf("sched-%d", i))
 	}
-	c.computeErrs = make(chan error, 16)
-	c.computeNC = rpctest.Connect(t, c.srv, nats.UserInfo(computeUser, objPassword),
-		nats.ErrorHandler(func(_ *nats.Conn, _ *nats.Subscription, err error) {
-			select {
-			case c.computeErrs <- err:
-			default:
-			}
-		}))
+	c.computeNC, c.computeErrs = connectCompute(t, c.srv)
 	// nova-api talks RPC only; the conductor's credentials are the ones
 	// the embedded server knows besides the compute's.
 	c.apiNC = rpctest.Connect(t, c.srv, nats.UserInfo(conductorUser, objPassword))

@@ -97,37 +97,17 @@ func startComputeCloud(t *testing.T) *computeCloud {
 	if c.placement, err = placement.New(c.db, placement.Config{Logger: computeLogger()}); err != nil {
 		t.Fatal(err)
 	}
-	c.conductor, err = conductor.NewService(ncCond, c.store, conductor.Config{
+	c.conductor = startConductor(t, ctx, ncCond, c.store, conductor.Config{
 		Host:   "conductor-1",
 		Logger: computeLogger(),
 		// The conductor's own reports run on the wall clock, rarely: the
 		// fake clock is the compute's.
 		ServiceGroup: servicegroup.Config{ReportInterval: time.Hour},
 	})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := c.conductor.Start(ctx); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() {
-		sctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
-		defer cancel()
-		if err := c.conductor.Stop(sctx); err != nil {
-			t.Errorf("conductor stop: %v", err)
-		}
-	})
 	if c.api, err = compute.NewAPI(ncCond, rpc.Timeout(30*time.Second)); err != nil {
 		t.Fatal(err)
 	}
-	c.computeErrs = make(chan error, 16)
-	c.computeNC = rpctest.Connect(t, c.srv, nats.UserInfo(computeUser, objPassword),
-		nats.ErrorHandler(func(_ *nats.Conn, _ *nats.Subscription, err error) {
-			select {
-			case c.computeErrs <- err:
-			default:
-			}
-		}))
+	c.computeNC, c.computeErrs = connectCompute(t, c.srv)
 	return c
 }
 

@@ -10,7 +10,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/nats-io/nats.go"
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/vmihailenco/msgpack/v5"
 
@@ -69,7 +68,7 @@ func startLMCloud(t *testing.T, o lmOptions) *lmCloud {
 	if c.api, err = compute.NewAPI(c.conductorNC, rpc.Timeout(30*time.Second)); err != nil {
 		t.Fatal(err)
 	}
-	c.conductor, err = conductor.NewService(c.conductorNC, c.store, conductor.Config{
+	c.conductor = startConductor(t, ctx, c.conductorNC, c.store, conductor.Config{
 		Host:              lmConductor,
 		Logger:            computeLogger(),
 		Metrics:           rpc.NewMetrics(c.conductorMetrics),
@@ -79,30 +78,10 @@ func startLMCloud(t *testing.T, o lmOptions) *lmCloud {
 		ServiceGroup:      servicegroup.Config{ReportInterval: 10 * time.Second},
 		MigrateMaxRetries: o.maxRetries,
 	})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := c.conductor.Start(ctx); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() {
-		sctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
-		defer cancel()
-		if err := c.conductor.Stop(sctx); err != nil {
-			t.Errorf("conductor stop: %v", err)
-		}
-	})
 	for i := 1; i <= o.schedulers; i++ {
 		c.startScheduler(t, fmt.Sprintf("sched-%d", i))
 	}
-	c.computeErrs = make(chan error, 16)
-	c.computeNC = rpctest.Connect(t, c.srv, nats.UserInfo(computeUser, objPassword),
-		nats.ErrorHandler(func(_ *nats.Conn, _ *nats.Subscription, err error) {
-			select {
-			case c.computeErrs <- err:
-			default:
-			}
-		}))
+	c.computeNC, c.computeErrs = connectCompute(t, c.srv)
 	c.apiNC = c.connectController(t)
 	if c.tasks, err = conductor.NewTaskAPI(c.apiNC, rpc.Caller("nova-api")); err != nil {
 		t.Fatal(err)

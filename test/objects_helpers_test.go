@@ -77,34 +77,14 @@ func startCloud(t *testing.T) *cloud {
 	if err != nil {
 		t.Fatal(err)
 	}
-	c.conductor, err = conductor.NewService(ncCond, c.store, conductor.Config{
+	c.conductor = startConductor(t, objCtx(t), ncCond, c.store, conductor.Config{
 		Host:    "conductor-1",
 		Metrics: rpc.NewMetrics(c.metrics),
 		// The conductor reports on the wall clock: its own liveness is
 		// not what these tests move the fake clock for.
 		ServiceGroup: servicegroup.Config{ReportInterval: time.Hour},
 	})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := c.conductor.Start(objCtx(t)); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() {
-		ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
-		defer cancel()
-		if err := c.conductor.Stop(ctx); err != nil {
-			t.Errorf("conductor stop: %v", err)
-		}
-	})
-	c.computeErrs = make(chan error, 16)
-	c.computeNC = rpctest.Connect(t, c.srv, nats.UserInfo(computeUser, objPassword),
-		nats.ErrorHandler(func(_ *nats.Conn, _ *nats.Subscription, err error) {
-			select {
-			case c.computeErrs <- err:
-			default:
-			}
-		}))
+	c.computeNC, c.computeErrs = connectCompute(t, c.srv)
 	return c
 }
 
