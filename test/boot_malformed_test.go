@@ -6,8 +6,6 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/prometheus/client_golang/prometheus"
-
 	"github.com/novanats/novanats/pkg/exception"
 	"github.com/novanats/novanats/pkg/objects"
 	"github.com/novanats/novanats/pkg/rpc"
@@ -112,7 +110,7 @@ func TestBootMalformedArguments(t *testing.T) {
 		t.Errorf("events of the good request: %s (%v)", eventNames(evs), err)
 	}
 	// Every malformed message was refused twice, as a cast and as a call.
-	if n := conductorExceptions(t, c.conductorMetrics, conductor.ScheduleAndBuildInstances.Spec.Name, "MalformedMessage"); n != float64(2*len(cases)) {
+	if n := serverExceptions(t, c.conductorMetrics, conductor.Topic, conductor.ScheduleAndBuildInstances.Spec.Name, "MalformedMessage"); n != float64(2*len(cases)) {
 		t.Errorf("the conductor counted %v refusals, want %d", n, 2*len(cases))
 	}
 
@@ -146,30 +144,4 @@ func TestBootRefusedWithoutPlacementOrCompute(t *testing.T) {
 	if _, err := c.store.Instances.Get(context.Background(), r.InstanceUUID); !errors.Is(err, exception.ErrNotFound) {
 		t.Errorf("instance of a refused request: %v", err)
 	}
-}
-
-// conductorExceptions is how many invocations of method the conductor's
-// RPC server ended with an error named exc.
-func conductorExceptions(t *testing.T, reg *prometheus.Registry, method, exc string) float64 {
-	t.Helper()
-	families, err := reg.Gather()
-	if err != nil {
-		t.Fatal(err)
-	}
-	var n float64
-	for _, f := range families {
-		if f.GetName() != "novanats_rpc_server_exception_total" {
-			continue
-		}
-		for _, m := range f.GetMetric() {
-			labels := map[string]string{}
-			for _, l := range m.GetLabel() {
-				labels[l.GetName()] = l.GetValue()
-			}
-			if labels["topic"] == conductor.Topic && labels["method"] == method && labels["exception"] == exc {
-				n += m.GetCounter().GetValue()
-			}
-		}
-	}
-	return n
 }

@@ -391,9 +391,9 @@ func allocString(a map[placement.Node]placement.Resources) string {
 	return out
 }
 
-// serverExceptions is how many invocations of method the compute's RPC
-// server ended with an error named exc.
-func serverExceptions(t *testing.T, reg *prometheus.Registry, method, exc string) float64 {
+// serverExceptions is how many invocations of method the RPC server of
+// topic ended with an error named exc.
+func serverExceptions(t *testing.T, reg *prometheus.Registry, topic, method, exc string) float64 {
 	t.Helper()
 	families, err := reg.Gather()
 	if err != nil {
@@ -409,7 +409,7 @@ func serverExceptions(t *testing.T, reg *prometheus.Registry, method, exc string
 			for _, l := range m.GetLabel() {
 				labels[l.GetName()] = l.GetValue()
 			}
-			if labels["topic"] == compute.Topic && labels["method"] == method && labels["exception"] == exc {
+			if labels["topic"] == topic && labels["method"] == method && labels["exception"] == exc {
 				n += m.GetCounter().GetValue()
 			}
 		}

@@ -68,10 +68,10 @@ func TestComputeRefusesMalformedArguments(t *testing.T) {
 		t.Fatalf("diagnostics of an unknown guest: %v", err)
 	}
 
-	if n := serverExceptions(t, reg, "build_and_run_instance", "MalformedMessage"); n != 3 {
+	if n := serverExceptions(t, reg, compute.Topic, "build_and_run_instance", "MalformedMessage"); n != 3 {
 		t.Errorf("malformed build casts counted %v, want 3", n)
 	}
-	if n := serverExceptions(t, reg, "terminate_instance", "MalformedMessage"); n != 1 {
+	if n := serverExceptions(t, reg, compute.Topic, "terminate_instance", "MalformedMessage"); n != 1 {
 		t.Errorf("malformed terminate casts counted %v, want 1", n)
 	}
 	after, err := c.store.Instances.Get(ctx, inst.UUID.Get())
