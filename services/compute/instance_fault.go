@@ -2,8 +2,6 @@ package compute
 
 import (
 	"context"
-	"fmt"
-	"unicode/utf8"
 
 	"github.com/novanats/novanats/pkg/objects"
 	"github.com/novanats/novanats/pkg/rpc"
@@ -14,27 +12,9 @@ import (
 const faultMessageMax = 255
 
 // newFault is nova's add_instance_fault_from_exc for an error of this
-// host: code 500 (nova's for anything that is not a client error), the
-// error's message for the user, and its full chain for the operator.
+// host: the error's message for the user, its full chain for the operator.
 func newFault(instanceUUID, host string, err error) *objects.InstanceFault {
-	f := new(objects.InstanceFault)
-	f.InstanceUUID.Set(instanceUUID)
-	f.Code.Set(500)
-	f.Message.Set(truncate(err.Error(), faultMessageMax))
-	f.Details.Set(fmt.Sprintf("%+v", err))
-	f.Host.Set(host)
-	return f
-}
-
-func truncate(s string, n int) string {
-	if len(s) <= n {
-		return s
-	}
-	s = s[:n]
-	for !utf8.ValidString(s) {
-		s = s[:len(s)-1]
-	}
-	return s
+	return objects.NewInstanceFault(instanceUUID, host, err.Error(), faultMessageMax, err)
 }
 
 // errorUpdate is the start of an update putting an instance in ERROR

@@ -3,9 +3,7 @@ package conductor
 import (
 	"context"
 	"errors"
-	"fmt"
 	"log/slog"
-	"unicode/utf8"
 
 	"github.com/novanats/novanats/pkg/exception"
 	"github.com/novanats/novanats/pkg/objects"
@@ -33,13 +31,7 @@ func userMessage(err error) string {
 // conductor: code 500, the user's message, the whole chain as details, and
 // this conductor as the host that recorded it.
 func (t *TaskManager) newFault(instanceUUID string, cause error) *objects.InstanceFault {
-	f := new(objects.InstanceFault)
-	f.InstanceUUID.Set(instanceUUID)
-	f.Code.Set(500)
-	f.Message.Set(truncate(userMessage(cause), faultMessageMax))
-	f.Details.Set(fmt.Sprintf("%+v", cause))
-	f.Host.Set(t.host)
-	return f
+	return objects.NewInstanceFault(instanceUUID, t.host, userMessage(cause), faultMessageMax, cause)
 }
 
 // buryInstance puts an instance that will not be built in ERROR with a
@@ -95,16 +87,4 @@ func instanceGone(err error) bool {
 	var nf *exception.InstanceNotFound
 	var del *exception.UnexpectedDeletingTaskState
 	return errors.As(err, &nf) || errors.As(err, &del)
-}
-
-// truncate cuts s to at most n bytes on a rune boundary.
-func truncate(s string, n int) string {
-	if len(s) <= n {
-		return s
-	}
-	s = s[:n]
-	for !utf8.ValidString(s) {
-		s = s[:len(s)-1]
-	}
-	return s
 }
