@@ -6,6 +6,8 @@ import (
 	"sync"
 
 	"github.com/prometheus/client_golang/prometheus"
+
+	"github.com/novanats/novanats/pkg/promreg"
 )
 
 // Metrics are Prometheus metrics per RPC method, on the client and the
@@ -70,63 +72,47 @@ func NewMetrics(reg prometheus.Registerer, opts ...MetricsOption) *Metrics {
 	for _, side := range []string{"client", "server"} {
 		prefix := "novanats_rpc_" + side + "_"
 		sm := &sideMetrics{
-			start: register(reg, prometheus.NewCounterVec(prometheus.CounterOpts{
+			start: promreg.Register("rpc", reg, prometheus.NewCounterVec(prometheus.CounterOpts{
 				Name: prefix + "invocation_start_total",
 				Help: "RPC invocations started (" + side + " side).",
 			}, base)),
-			end: register(reg, prometheus.NewCounterVec(prometheus.CounterOpts{
+			end: promreg.Register("rpc", reg, prometheus.NewCounterVec(prometheus.CounterOpts{
 				Name: prefix + "invocation_end_total",
 				Help: "RPC invocations ended (" + side + " side); exception is empty on success.",
 			}, withExc)),
-			exceptions: register(reg, prometheus.NewCounterVec(prometheus.CounterOpts{
+			exceptions: promreg.Register("rpc", reg, prometheus.NewCounterVec(prometheus.CounterOpts{
 				Name: prefix + "exception_total",
 				Help: "RPC invocations that ended in an error, by error type (" + side + " side).",
 			}, withExc)),
-			duration: register(reg, prometheus.NewHistogramVec(prometheus.HistogramOpts{
+			duration: promreg.Register("rpc", reg, prometheus.NewHistogramVec(prometheus.HistogramOpts{
 				Name:    prefix + "processing_seconds",
 				Help:    "Time from start to end of an RPC invocation (" + side + " side).",
 				Buckets: DurationBuckets,
 			}, base)),
-			inFlight: register(reg, prometheus.NewGaugeVec(prometheus.GaugeOpts{
+			inFlight: promreg.Register("rpc", reg, prometheus.NewGaugeVec(prometheus.GaugeOpts{
 				Name: prefix + "in_flight",
 				Help: "RPC invocations in progress (" + side + " side).",
 			}, base)),
 		}
 		m.side[side] = sm
 	}
-	m.poolSize = register(reg, prometheus.NewGaugeVec(prometheus.GaugeOpts{
+	m.poolSize = promreg.Register("rpc", reg, prometheus.NewGaugeVec(prometheus.GaugeOpts{
 		Name: "novanats_rpc_server_worker_pool_size",
 		Help: "Size of the server's worker pool (executor_thread_pool_size).",
 	}, []string{"topic"}))
-	m.poolBusy = register(reg, prometheus.NewGaugeVec(prometheus.GaugeOpts{
+	m.poolBusy = promreg.Register("rpc", reg, prometheus.NewGaugeVec(prometheus.GaugeOpts{
 		Name: "novanats_rpc_server_worker_pool_busy",
 		Help: "Workers of the server's pool running a handler.",
 	}, []string{"topic"}))
-	m.slowConsumers = register(reg, prometheus.NewCounterVec(prometheus.CounterOpts{
+	m.slowConsumers = promreg.Register("rpc", reg, prometheus.NewCounterVec(prometheus.CounterOpts{
 		Name: "novanats_rpc_server_slow_consumer_total",
 		Help: "Slow-consumer events on the server's subscriptions (messages dropped by NATS).",
 	}, []string{"topic"}))
-	m.malformed = register(reg, prometheus.NewCounterVec(prometheus.CounterOpts{
+	m.malformed = promreg.Register("rpc", reg, prometheus.NewCounterVec(prometheus.CounterOpts{
 		Name: "novanats_rpc_server_malformed_total",
 		Help: "Messages that were not a valid request envelope.",
 	}, []string{"topic"}))
 	return m
-}
-
-func register[C prometheus.Collector](reg prometheus.Registerer, c C) C {
-	if reg == nil {
-		return c
-	}
-	if err := reg.Register(c); err != nil {
-		var are prometheus.AlreadyRegisteredError
-		if errors.As(err, &are) {
-			if existing, ok := are.ExistingCollector.(C); ok {
-				return existing
-			}
-		}
-		panic("rpc: registering metrics: " + err.Error())
-	}
-	return c
 }
 
 // series are the metrics of one label set, looked up once and kept:

@@ -9,11 +9,12 @@
 package migrationmetrics
 
 import (
-	"errors"
 	"sync"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
+
+	"github.com/novanats/novanats/pkg/promreg"
 
 	"github.com/novanats/novanats/pkg/objects"
 	"github.com/novanats/novanats/services/compute/virt"
@@ -70,7 +71,7 @@ var (
 func New(reg prometheus.Registerer, host string, opts ...Option) *Metrics {
 	per := []string{"host", "migration", "instance"}
 	gauge := func(name, help string, labels []string) *prometheus.GaugeVec {
-		return register(reg, prometheus.NewGaugeVec(prometheus.GaugeOpts{Name: "novanats_migration_" + name, Help: help}, labels))
+		return promreg.Register("migrationmetrics", reg, prometheus.NewGaugeVec(prometheus.GaugeOpts{Name: "novanats_migration_" + name, Help: help}, labels))
 	}
 	m := &Metrics{
 		host:          host,
@@ -85,18 +86,18 @@ func New(reg prometheus.Registerer, host string, opts ...Option) *Metrics {
 		downtimeLimit: gauge("downtime_limit_seconds", "Max downtime the final copy may take now (nova's downtime steps).", per),
 		progress:      gauge("progress_ratio", "Memory sent out of the guest's memory, 0 to 1 (nova's instance progress / 100).", per),
 		byStatus:      gauge("in_status", "Live migrations on this host (as source) by current status.", []string{"host", "status"}),
-		finished: register(reg, prometheus.NewCounterVec(prometheus.CounterOpts{
+		finished: promreg.Register("migrationmetrics", reg, prometheus.NewCounterVec(prometheus.CounterOpts{
 			Name: "novanats_migration_finished_total", Help: "Live migrations that ended, by final status.",
 		}, []string{"host", "status"})),
-		duration: register(reg, prometheus.NewHistogramVec(prometheus.HistogramOpts{
+		duration: promreg.Register("migrationmetrics", reg, prometheus.NewHistogramVec(prometheus.HistogramOpts{
 			Name: "novanats_migration_duration_seconds", Help: "Total time of a live migration, from queued to its final status.",
 			Buckets: DurationBuckets,
 		}, []string{"host", "status"})),
-		downtime: register(reg, prometheus.NewHistogramVec(prometheus.HistogramOpts{
+		downtime: promreg.Register("migrationmetrics", reg, prometheus.NewHistogramVec(prometheus.HistogramOpts{
 			Name: "novanats_migration_downtime_seconds", Help: "Time the guest did not run during the switch-over of a completed live migration.",
 			Buckets: DowntimeBuckets,
 		}, []string{"host"})),
-		phaseDuration: register(reg, prometheus.NewHistogramVec(prometheus.HistogramOpts{
+		phaseDuration: promreg.Register("migrationmetrics", reg, prometheus.NewHistogramVec(prometheus.HistogramOpts{
 			Name: "novanats_migration_phase_seconds", Help: "Time live migrations spent in each phase (queued, preparing, running, post).",
 			Buckets: DurationBuckets,
 		}, []string{"host", "phase"})),
@@ -119,22 +120,6 @@ func New(reg prometheus.Registerer, host string, opts ...Option) *Metrics {
 var FinalStatuses = []string{
 	string(objects.MigrationCompleted), string(objects.MigrationFailed),
 	string(objects.MigrationError), string(objects.MigrationCancelled),
-}
-
-func register[C prometheus.Collector](reg prometheus.Registerer, c C) C {
-	if reg == nil {
-		return c
-	}
-	if err := reg.Register(c); err != nil {
-		var are prometheus.AlreadyRegisteredError
-		if errors.As(err, &are) {
-			if existing, ok := are.ExistingCollector.(C); ok {
-				return existing
-			}
-		}
-		panic("migrationmetrics: " + err.Error())
-	}
-	return c
 }
 
 // Tracker follows one migration from when its source compute accepts it.
