@@ -135,7 +135,7 @@ func demoFlavor(memoryMB int) *objects.Flavor {
 func apiContext(ctx context.Context) context.Context {
 	rc := rpc.NewRequestContext()
 	rc.UserID, rc.ProjectID = "demo", "demo"
-	return rpc.WithRequestContext(ctx, rc)
+	return rpc.StartTrace(rpc.WithRequestContext(ctx, rc))
 }
 
 func faultOf(inst *objects.Instance) string {

@@ -75,7 +75,7 @@ when it completed. Exit 5 when the instance's state refuses the migration,
 func operatorContext(ctx context.Context) context.Context {
 	rc := rpc.NewRequestContext()
 	rc.UserID, rc.ProjectID = "novanats-cli", "admin"
-	return rpc.WithRequestContext(ctx, rc)
+	return rpc.StartTrace(rpc.WithRequestContext(ctx, rc))
 }
 
 // refusal turns a service's error into one line, with exit 5 when the

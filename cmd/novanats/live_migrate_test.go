@@ -4,14 +4,20 @@ import (
 	"context"
 	"strings"
 	"testing"
+	"time"
 
+	"github.com/novanats/novanats/pkg/devcloud"
 	"github.com/novanats/novanats/pkg/objects"
+	"github.com/novanats/novanats/pkg/rpc/tap"
+	"github.com/novanats/novanats/services/compute"
+	"github.com/novanats/novanats/services/conductor"
 )
 
 func TestLiveMigrateWaitCompletes(t *testing.T) {
 	cloud, insts := startCloud(t, "lm-1")
 	url := cloud.NATSURL()
 	source := insts[0].Host.Get()
+	events := tapCloud(t, cloud)
 
 	out, code := run(t, "live-migrate", "lm-1", "--wait", "--nats-url", url)
 	if code != exitOK {
@@ -29,6 +35,62 @@ func TestLiveMigrateWaitCompletes(t *testing.T) {
 	if after.Host.Get() == source {
 		t.Fatalf("instance still on %s:\n%s", source, out)
 	}
+
+	// The command started one trace: every message of the flow, from
+	// migrate_server through conductor, scheduler and both computes,
+	// carries its trace id (and nova's one request id).
+	var flow []tap.Event
+	for ev := range events {
+		if ev.Kind == tap.KindReply || ev.Kind == tap.KindHeartbeat || ev.Kind == tap.KindError {
+			continue
+		}
+		if ev.Method == conductor.MigrateServer.Spec.Name {
+			flow = nil // earlier traffic (the boot) is another request
+		}
+		flow = append(flow, ev)
+		if ev.Method == compute.PostLiveMigrationAtDestination.Spec.Name {
+			break
+		}
+	}
+	if len(flow) < 5 || flow[0].Method != conductor.MigrateServer.Spec.Name {
+		t.Fatalf("tap saw no whole migration flow: %+v", flow)
+	}
+	for _, ev := range flow {
+		if ev.RequestID != flow[0].RequestID {
+			continue // another request's message in between (a periodic task)
+		}
+		if ev.TraceID == "" || ev.TraceID != flow[0].TraceID {
+			t.Errorf("%s %s has trace id %q, migrate_server %q", ev.Kind, ev.Method, ev.TraceID, flow[0].TraceID)
+		}
+	}
+}
+
+// tapCloud watches the cloud's RPC traffic from now on, as `rpc tap` does.
+// The channel closes when the test ends.
+func tapCloud(t *testing.T, cloud *devcloud.Cloud) <-chan tap.Event {
+	t.Helper()
+	nc, err := cloud.Connect("tap")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(nc.Close)
+	events := make(chan tap.Event, 4096)
+	ready := make(chan error, 1)
+	ctx, cancel := context.WithTimeout(t.Context(), 30*time.Second)
+	t.Cleanup(cancel)
+	go func() {
+		defer close(events)
+		ready <- tap.Run(ctx, nc, tap.Options{Ready: func() { ready <- nil }}, func(ev tap.Event) {
+			select {
+			case events <- ev:
+			case <-ctx.Done():
+			}
+		})
+	}()
+	if err := <-ready; err != nil {
+		t.Fatal(err)
+	}
+	return events
 }
 
 func TestLiveMigrateRefusals(t *testing.T) {

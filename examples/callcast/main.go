@@ -87,7 +87,7 @@ func main() {
 	fmt.Printf("call  compute.compute-2 check_can_live_migrate_destination -> can_migrate=%v (checked by %s) in %s\n",
 		reply.CanMigrate, reply.CheckedBy, time.Since(start).Round(time.Microsecond))
 
-	ctx = rpc.WithRequestContext(ctx, rpc.NewRequestContext())
+	ctx = rpc.StartTrace(rpc.WithRequestContext(ctx, rpc.NewRequestContext()))
 	if err := refreshResources.Cast(ctx, dest, checkArgs{}); err != nil {
 		log.Fatal(err)
 	}

@@ -165,18 +165,28 @@ func BenchmarkCallSequential(b *testing.B) {
 		nil)
 }
 
-func BenchmarkCallParallel16(b *testing.B) {
+func BenchmarkCallParallel16(b *testing.B) { benchCallParallel16(b, context.Background()) }
+
+// ...InTrace: the caller is in a trace (rpc.StartTrace), so every message
+// also carries a traceparent header. No target: it shows what tracing costs.
+func BenchmarkCallParallel16InTrace(b *testing.B) {
+	benchCallParallel16(b, StartTrace(context.Background()))
+}
+
+func benchCallParallel16(b *testing.B, ctx context.Context) {
 	c, nc := benchEnv(b)
-	ctx := context.Background()
 	alternate(b, 800, 16,
 		func() error { return rawRequest(nc) },
 		func() error { _, err := bCall.Invoke(ctx, c, benchPayload); return err },
 		nil)
 }
 
-func BenchmarkCast(b *testing.B) {
+func BenchmarkCast(b *testing.B) { benchCast(b, context.Background()) }
+
+func BenchmarkCastInTrace(b *testing.B) { benchCast(b, StartTrace(context.Background())) }
+
+func benchCast(b *testing.B, ctx context.Context) {
 	c, nc := benchEnv(b)
-	ctx := context.Background()
 	flush := func() { _ = nc.Flush() }
 	alternate(b, 2000, 1,
 		func() error {
@@ -190,14 +200,13 @@ func BenchmarkCast(b *testing.B) {
 		flush)
 }
 
-// The two headers every novanats message carries (request id and
-// traceparent, which nova's tools and tracing need without decoding the
-// body) cost NATS itself: nats.go encodes them on publish and parses them
-// into a map on receipt, and nats-server parses them too. These compare
-// raw NATS with the same raw NATS plus just those two headers, with fixed
-// values (no id generation, no envelope): a floor under what any
-// implementation carrying them can reach, measured in the same run.
-var benchHeaders = nats.Header{HeaderRequestID: {NewRequestID()}, HeaderTraceParent: {newTraceParent("")}}
+// The header every novanats message carries (the request id, which nova's
+// tools need without decoding the body) costs NATS itself: nats.go encodes
+// it on publish and parses it into a map on receipt. These compare raw
+// NATS with the same raw NATS plus just that header, with a fixed value
+// (no id generation, no envelope): a floor under what any implementation
+// carrying it can reach, measured in the same run.
+var benchHeaders = nats.Header{HeaderRequestID: {NewRequestID()}}
 
 func BenchmarkHeadersOnlyCallParallel16(b *testing.B) {
 	_, nc := benchEnv(b)

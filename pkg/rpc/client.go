@@ -10,7 +10,6 @@ import (
 	"time"
 
 	"github.com/nats-io/nats.go"
-	"github.com/nats-io/nuid"
 )
 
 // DefaultTimeout is oslo.messaging's rpc_response_timeout.
@@ -232,8 +231,8 @@ func (c *Client) invoke(ctx context.Context, kind, namespace, method, version st
 		rc = NewRequestContext() // this message's own; ctx needs no copy of it
 	}
 	hdr := RequestHeader{
-		Envelope:  EnvelopeVersion,
-		MessageID: nuid.Next(),
+		Envelope: EnvelopeVersion,
+		// MessageID left empty: writeRequest writes a fresh one in place.
 		Namespace: namespace,
 		Method:    method,
 		Version:   version,
@@ -253,7 +252,15 @@ func (c *Client) invoke(ctx context.Context, kind, namespace, method, version st
 	if err := body.writeRequest(&hdr, args); err != nil {
 		return err
 	}
-	out := getOutMsg(subject, body.buf.Bytes(), rc.RequestID, newTraceParent(TraceParentFrom(ctx)), c.opts.caller)
+	// Like OpenTelemetry's propagator, a message carries a traceparent only
+	// when its sender is in a trace (StartTrace at the edge, or a handler
+	// whose caller sent one): a made-up trace per message would tie nothing
+	// together, and the header costs NATS a parse on every hop.
+	var trace string
+	if parent := TraceParentFrom(ctx); parent != "" {
+		trace = newTraceParent(parent)
+	}
+	out := getOutMsg(subject, body.buf.Bytes(), rc.RequestID, trace, c.opts.caller)
 	if kind != CallTypeCall {
 		err := c.conn.nc.PublishMsg(&out.msg)
 		out.free()
@@ -285,21 +292,28 @@ type outMsg struct {
 
 var outMsgs = sync.Pool{New: func() any {
 	o := new(outMsg)
-	o.msg.Header = nats.Header{HeaderRequestID: o.requestID[:], HeaderTraceParent: o.trace[:]}
+	o.msg.Header = nats.Header{HeaderRequestID: o.requestID[:]}
 	return o
 }}
 
 func getOutMsg(subject string, data []byte, requestID, traceParent, caller string) *outMsg {
 	o := outMsgs.Get().(*outMsg)
 	o.msg.Subject, o.msg.Data = subject, data
-	o.requestID[0], o.trace[0] = requestID, traceParent
-	if caller != "" {
-		o.caller[0] = caller
-		o.msg.Header[HeaderCaller] = o.caller[:]
-	} else {
-		delete(o.msg.Header, HeaderCaller)
-	}
+	o.requestID[0] = requestID
+	setOptionalHeader(o.msg.Header, HeaderTraceParent, o.trace[:], traceParent)
+	setOptionalHeader(o.msg.Header, HeaderCaller, o.caller[:], caller)
 	return o
+}
+
+// setOptionalHeader puts value in h[key] through the pooled one-element
+// slot, or leaves the key out when value is empty.
+func setOptionalHeader(h nats.Header, key string, slot []string, value string) {
+	if value == "" {
+		delete(h, key)
+		return
+	}
+	slot[0] = value
+	h[key] = slot
 }
 
 func (o *outMsg) free() {

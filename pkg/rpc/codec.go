@@ -91,7 +91,12 @@ func (b *msgBuf) writeRequest(h *RequestHeader, args any) error {
 	w := b.buf.AvailableBuffer()
 	w = appendMapLen(w, n)
 	w = appendInt(appendString(w, keyEnvelope), int64(h.Envelope))
-	w = appendString(appendString(w, keyMessageID), h.MessageID)
+	w = appendString(w, keyMessageID)
+	if h.MessageID != "" {
+		w = appendString(w, h.MessageID)
+	} else {
+		w = appendNewMessageID(w)
+	}
 	if h.Namespace != "" {
 		w = appendString(appendString(w, keyNamespace), h.Namespace)
 	}
@@ -196,10 +201,31 @@ func (r *wireReader) strIntern(in interner) (string, error) {
 	return in(b), nil
 }
 
+// serverDecoding spares the server's hot path strings it has already or
+// never reads. The zero value decodes everything (DecodeRequest, tap).
+type serverDecoding struct {
+	intern interner
+	// requestID is the message's X-Openstack-Request-Id header, already a
+	// string: the body's request id shares it when they are equal.
+	requestID string
+	// skipMessageID: nothing on the server reads the message id.
+	skipMessageID bool
+}
+
+// str reads a string, reusing known when the bytes equal it.
+func (r *wireReader) strReusing(known string) (string, error) {
+	b, err := r.strBytes()
+	if err == nil && known != "" && string(b) == known {
+		return known, nil
+	}
+	return string(b), err
+}
+
 // decodeRequestEnvelope reads a request into req. Unknown keys are
 // skipped, so a newer sender may add fields within the same envelope
 // version. Args are sliced out of data, not copied.
-func decodeRequestEnvelope(data []byte, req *Request, in interner) error {
+func decodeRequestEnvelope(data []byte, req *Request, sd serverDecoding) error {
+	in := sd.intern
 	r := &wireReader{b: data}
 	n, err := r.mapLen()
 	if err != nil {
@@ -216,7 +242,11 @@ func decodeRequestEnvelope(data []byte, req *Request, in interner) error {
 			v, err = r.int()
 			req.Envelope = int(v)
 		case keyMessageID:
-			req.MessageID, err = r.str()
+			if sd.skipMessageID {
+				_, err = r.strBytes()
+			} else {
+				req.MessageID, err = r.str()
+			}
 		case keyNamespace:
 			req.Namespace, err = r.strIntern(in)
 		case keyMethod:
@@ -228,7 +258,7 @@ func decodeRequestEnvelope(data []byte, req *Request, in interner) error {
 		case keyTimeout:
 			req.TimeoutMS, err = r.int()
 		case keyContext:
-			err = readContext(r, &req.Context)
+			err = readContext(r, &req.Context, sd.requestID)
 		case keyArgs:
 			req.Args, err = r.skip()
 		default:
@@ -246,7 +276,7 @@ func decodeRequestEnvelope(data []byte, req *Request, in interner) error {
 
 var nilArgs = msgpack.RawMessage{0xc0}
 
-func readContext(r *wireReader, rc *RequestContext) error {
+func readContext(r *wireReader, rc *RequestContext, knownRequestID string) error {
 	n, err := r.mapLen()
 	if err != nil {
 		return err
@@ -258,7 +288,7 @@ func readContext(r *wireReader, rc *RequestContext) error {
 		}
 		switch string(key) {
 		case keyRequestID:
-			rc.RequestID, err = r.str()
+			rc.RequestID, err = r.strReusing(knownRequestID)
 		case keyGlobalRequestID:
 			rc.GlobalRequestID, err = r.str()
 		case keyUserID:

@@ -59,6 +59,49 @@ func TestEnvelopeCodecMatchesStructForm(t *testing.T) {
 	}
 }
 
+// A header without a message id gets a fresh one: 22 base62 characters
+// (a NUID's shape), different every time, readable by plain msgpack.
+func TestMessageIDsAreFreshAndNUIDShaped(t *testing.T) {
+	seen := map[string]bool{}
+	for range 1000 {
+		body, err := encodeRequest(&RequestHeader{Envelope: EnvelopeVersion, Method: "m", Version: "1.0"}, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var viaStruct Request
+		if err := msgpack.Unmarshal(body, &viaStruct); err != nil {
+			t.Fatal(err)
+		}
+		id := viaStruct.MessageID
+		if len(id) != messageIDLen || strings.Trim(id, base62) != "" {
+			t.Fatalf("message id %q is not 22 base62 characters", id)
+		}
+		if seen[id] {
+			t.Fatalf("message id %q repeated", id)
+		}
+		seen[id] = true
+	}
+}
+
+// The server reuses the request id header's string for the body's request
+// id only when they are equal: the body is what the handler sees.
+func TestServerDecodingReusesOnlyAnEqualRequestID(t *testing.T) {
+	body, err := encodeRequest(&RequestHeader{Envelope: EnvelopeVersion, MessageID: "m-1", Method: "m", Version: "1.0",
+		Context: RequestContext{RequestID: "req-body"}}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, header := range []string{"req-body", "req-other", ""} {
+		var req Request
+		if err := decodeRequest(body, &req, serverDecoding{requestID: header, skipMessageID: true}); err != nil {
+			t.Fatal(err)
+		}
+		if req.Context.RequestID != "req-body" || req.MessageID != "" {
+			t.Fatalf("header %q: decoded request id %q, message id %q", header, req.Context.RequestID, req.MessageID)
+		}
+	}
+}
+
 func TestTraceParentContinuesTrace(t *testing.T) {
 	root := newTraceParent("")
 	if len(root) != 55 || root[:3] != "00-" || root[52:] != "-00" {

@@ -102,6 +102,19 @@ func WithTraceParent(ctx context.Context, tp string) context.Context {
 	return context.WithValue(ctx, callKey{}, &ci)
 }
 
+// StartTrace returns ctx in a new W3C trace (a root traceparent, not
+// sampled) unless ctx is in one already: every message sent under it, and
+// every message their handlers send on, carries the same trace id. Call it
+// where a request enters the system (a CLI command, an API request, a
+// LiveMigration, a periodic task); without it messages carry no
+// traceparent.
+func StartTrace(ctx context.Context) context.Context {
+	if TraceParentFrom(ctx) != "" {
+		return ctx
+	}
+	return WithTraceParent(ctx, newTraceParent(""))
+}
+
 // TraceParentFrom returns the traceparent carried by ctx, if any.
 func TraceParentFrom(ctx context.Context) string { return callInfoFrom(ctx).traceParent }
 

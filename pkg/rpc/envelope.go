@@ -77,16 +77,15 @@ type WireError struct {
 // DecodeRequest parses a request body, checking the envelope version.
 func DecodeRequest(data []byte) (*Request, error) {
 	req := &Request{}
-	if err := decodeRequest(data, req, nil); err != nil {
+	if err := decodeRequest(data, req, serverDecoding{}); err != nil {
 		return nil, err
 	}
 	return req, nil
 }
 
-// decodeRequest is DecodeRequest into a Request of the caller's, with
-// names interned by in (nil: none).
-func decodeRequest(data []byte, req *Request, in interner) error {
-	if err := decodeRequestEnvelope(data, req, in); err != nil {
+// decodeRequest is DecodeRequest into a Request of the caller's.
+func decodeRequest(data []byte, req *Request, sd serverDecoding) error {
+	if err := decodeRequestEnvelope(data, req, sd); err != nil {
 		return &MalformedMessage{Reason: "request is not a msgpack envelope: " + err.Error()}
 	}
 	if req.Envelope != EnvelopeVersion {
@@ -184,4 +183,24 @@ func putHex64(dst []byte, v uint64) {
 		v >>= 8
 	}
 	hex.Encode(dst, raw[:])
+}
+
+// messageIDLen is the length of a message id: 22 base62 characters, the
+// shape of a NATS NUID, holding 128 random bits.
+const messageIDLen = 22
+
+const base62 = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
+
+// appendNewMessageID appends a fresh message id as a msgpack string. It is
+// written in place: a NUID would cost a string per message and a lock
+// shared by every sending goroutine, and the id only has to be unique.
+func appendNewMessageID(w []byte) []byte {
+	w = append(w, 0xa0|messageIDLen) // fixstr
+	for _, v := range [2]uint64{rand.Uint64(), rand.Uint64()} {
+		for range messageIDLen / 2 {
+			w = append(w, base62[v%62])
+			v /= 62
+		}
+	}
+	return w
 }

@@ -217,6 +217,51 @@ func TestHandlerContextCarriesRequestContext(t *testing.T) {
 	}
 }
 
+// A message carries a traceparent only when its sender is in a trace, and
+// then one continuing that trace; the handler's context carries it on.
+func TestTraceParentTravelsOnlyInATrace(t *testing.T) {
+	_, nc := env(t)
+	ts := startService(t, nc, "host-a")
+	c := newTestClient(t, nc)
+	wire, err := nc.SubscribeSync("svc") // a copy of each message to the topic
+	if err != nil {
+		t.Fatal(err)
+	}
+	send := func(ctx context.Context) (nats.Header, string) {
+		t.Helper()
+		if _, err := mEcho.Invoke(ctx, c, echoArgs{}); err != nil {
+			t.Fatal(err)
+		}
+		m, err := wire.NextMsg(5 * time.Second)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return m.Header, TraceParentFrom(<-ts.seen)
+	}
+
+	hdr, seen := send(t.Context())
+	if hdr.Get(HeaderRequestID) == "" {
+		t.Fatal("no request id header")
+	}
+	if _, ok := hdr[HeaderTraceParent]; ok || seen != "" {
+		t.Fatalf("outside a trace a message carried traceparent %q (handler saw %q)", hdr.Get(HeaderTraceParent), seen)
+	}
+
+	traced := StartTrace(t.Context())
+	root := TraceParentFrom(traced)
+	if StartTrace(traced) != traced {
+		t.Fatal("StartTrace started a second trace inside one")
+	}
+	hdr, seen = send(traced)
+	tp := hdr.Get(HeaderTraceParent)
+	if len(tp) != 55 || tp[3:35] != root[3:35] || tp[36:52] == root[36:52] {
+		t.Fatalf("traceparent %q does not continue trace %q with a new span", tp, root)
+	}
+	if seen != tp {
+		t.Fatalf("handler's context has traceparent %q, the message %q", seen, tp)
+	}
+}
+
 func TestVersionCapRefusesLocally(t *testing.T) {
 	_, nc := env(t) // no server at all: a message sent would give NoResponders
 	c := newTestClient(t, nc, VersionCap("1.0"))

@@ -507,12 +507,13 @@ func (s *Server) serveCounted(m *nats.Msg) {
 func (s *Server) serve(m *nats.Msg, callType string) {
 	received := time.Now()
 	var req Request
-	if err := decodeRequest(m.Data, &req, s.intern); err != nil {
+	sd := serverDecoding{intern: s.intern, requestID: m.Header.Get(HeaderRequestID), skipMessageID: true}
+	if err := decodeRequest(m.Data, &req, sd); err != nil {
 		if mt := s.opts.metrics; mt != nil {
 			mt.malformed.WithLabelValues(s.target.Topic).Inc()
 		}
 		s.opts.logger.Warn("malformed message", "subject", m.Subject, "bytes", len(m.Data), "error", err,
-			"request_id", m.Header.Get(HeaderRequestID))
+			"request_id", sd.requestID)
 		s.reply(m, &Reply{Kind: ReplyError, Error: toWire(err)})
 		return
 	}

@@ -43,7 +43,7 @@ func runPeriodic(ctx context.Context, clock servicegroup.Clock, task periodicTas
 			return
 		case <-t.C():
 		}
-		rctx := rpc.WithRequestContext(ctx, rpc.NewRequestContext())
+		rctx := rpc.StartTrace(rpc.WithRequestContext(ctx, rpc.NewRequestContext()))
 		if err := task.run(rctx); err != nil && ctx.Err() == nil {
 			rpc.Logger(rctx, log).Warn("periodic task failed", "task", task.name, "error", err)
 		}

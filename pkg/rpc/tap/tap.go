@@ -36,19 +36,23 @@ const (
 
 // Event is one decoded message.
 type Event struct {
-	Time      time.Time     `json:"time"`
-	Subject   string        `json:"subject"`
-	Kind      string        `json:"kind"`
-	Method    string        `json:"method,omitempty"`
-	Namespace string        `json:"namespace,omitempty"`
-	Version   string        `json:"version,omitempty"`
-	RequestID string        `json:"request_id,omitempty"`
-	Caller    string        `json:"caller,omitempty"`
-	Args      string        `json:"args,omitempty"`
-	Bytes     int           `json:"bytes"`
-	Reply     string        `json:"reply_subject,omitempty"`
-	Error     string        `json:"error,omitempty"`
-	Latency   time.Duration `json:"latency_ns,omitempty"`
+	Time      time.Time `json:"time"`
+	Subject   string    `json:"subject"`
+	Kind      string    `json:"kind"`
+	Method    string    `json:"method,omitempty"`
+	Namespace string    `json:"namespace,omitempty"`
+	Version   string    `json:"version,omitempty"`
+	RequestID string    `json:"request_id,omitempty"`
+	// TraceID is the W3C trace id of the request's traceparent header, when
+	// its sender was in a trace: every message of one CLI command or
+	// LiveMigration shares it.
+	TraceID string        `json:"trace_id,omitempty"`
+	Caller  string        `json:"caller,omitempty"`
+	Args    string        `json:"args,omitempty"`
+	Bytes   int           `json:"bytes"`
+	Reply   string        `json:"reply_subject,omitempty"`
+	Error   string        `json:"error,omitempty"`
+	Latency time.Duration `json:"latency_ns,omitempty"`
 	// InReplyTo, on replies, is the subject of the request answered.
 	InReplyTo string `json:"in_reply_to,omitempty"`
 }
@@ -62,6 +66,9 @@ type Options struct {
 	ArgsWidth int
 	// PendingTTL forgets requests whose reply never came (default 5 min).
 	PendingTTL time.Duration
+	// Ready, when set, is called once the subscriptions are in place: every
+	// message published after it returns is seen.
+	Ready func()
 }
 
 // Run watches until ctx ends, calling sink for each event (from one
@@ -101,6 +108,9 @@ func Run(ctx context.Context, nc *nats.Conn, opts Options, sink func(Event)) err
 	}
 	if err := nc.Flush(); err != nil {
 		return fmt.Errorf("tap: %w", err)
+	}
+	if opts.Ready != nil {
+		opts.Ready()
 	}
 	d := newDecoder(opts)
 	sweep := time.NewTicker(opts.PendingTTL)
@@ -174,6 +184,7 @@ func (d *decoder) decode(m *nats.Msg, now time.Time) (Event, bool) {
 		if id := m.Header.Get(rpc.HeaderRequestID); id != "" {
 			ev.RequestID = id
 		}
+		ev.TraceID = traceID(m.Header.Get(rpc.HeaderTraceParent))
 	}
 	switch {
 	case strings.HasSuffix(m.Subject, "_fanout"):
@@ -187,6 +198,17 @@ func (d *decoder) decode(m *nats.Msg, now time.Time) (Event, bool) {
 		ev.Kind = KindCast
 	}
 	return ev, true
+}
+
+// traceID is the trace id of a W3C traceparent
+// ("00-<32 hex trace id>-<16 hex span id>-<flags>"), or "" when tp is not
+// one.
+func traceID(tp string) string {
+	parts := strings.Split(tp, "-")
+	if len(parts) != 4 || len(parts[1]) != 32 {
+		return ""
+	}
+	return parts[1]
 }
 
 func (d *decoder) reply(m *nats.Msg, req Event, now time.Time) (Event, bool) {

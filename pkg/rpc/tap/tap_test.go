@@ -48,28 +48,25 @@ func TestTapSeesCallsCastsRepliesAndErrors(t *testing.T) {
 	defer cancel()
 	tapConn := rpctest.Connect(t, s)
 	started := make(chan error, 1)
-	go func() { started <- Run(ctx, tapConn, Options{}, func(ev Event) { events <- ev }) }()
-	// Run subscribes before it reads; a flush round trip from the tap
-	// connection's server side is not observable, so probe with a call
-	// until the tap reports it.
+	ready := make(chan struct{})
+	go func() {
+		started <- Run(ctx, tapConn, Options{Ready: func() { close(ready) }}, func(ev Event) { events <- ev })
+	}()
+	select {
+	case <-ready:
+	case err := <-started:
+		t.Fatalf("tap ended before it was ready: %v", err)
+	}
 	c, _ := rpc.NewClient(nc, rpc.Target{Topic: "tapsvc"}, rpc.Caller("conductor"))
 	cc := c.MustPrepare(rpc.ToServer("cmp-1"))
 	rc := rpc.RequestContext{RequestID: "req-tap-1", Timestamp: time.Now()}
-	cctx := rpc.WithRequestContext(t.Context(), rc)
-	var call Event
-	deadline := time.Now().Add(10 * time.Second)
-	for call.Kind == "" {
-		if time.Now().After(deadline) {
-			t.Fatal("tap never reported the call")
-		}
-		if _, err := mCheck.Invoke(cctx, cc, args{InstanceUUID: "6f1c"}); err != nil {
-			t.Fatal(err)
-		}
-		select {
-		case ev := <-events:
-			call = ev
-		case <-time.After(100 * time.Millisecond):
-		}
+	cctx := rpc.StartTrace(rpc.WithRequestContext(t.Context(), rc))
+	if _, err := mCheck.Invoke(cctx, cc, args{InstanceUUID: "6f1c"}); err != nil {
+		t.Fatal(err)
+	}
+	call := <-events
+	if want := rpc.TraceParentFrom(cctx)[3:35]; call.TraceID != want {
+		t.Fatalf("call event's trace id %q, want the caller's %q", call.TraceID, want)
 	}
 	if call.Kind != KindCall || call.Method != "check_can_live_migrate_source" || call.Subject != "tapsvc.cmp-1" ||
 		call.RequestID != "req-tap-1" || call.Caller != "conductor" || call.Version != "6.0" || !strings.Contains(call.Args, "instance_uuid=6f1c") {

@@ -217,7 +217,7 @@ func (r *liveMigrations) send(ctx context.Context, lm *novav1.LiveMigration, fre
 	rc := rpc.NewRequestContext()
 	rc.RequestID = lm.Status.RequestID
 	rc.UserID, rc.ProjectID = Caller, "admin"
-	m, err := r.tasks.MigrateServer(rpc.WithRequestContext(ctx, rc), conductor.LiveMigrateInstanceArgs{
+	m, err := r.tasks.MigrateServer(rpc.StartTrace(rpc.WithRequestContext(ctx, rc)), conductor.LiveMigrateInstanceArgs{
 		InstanceUUID: lm.Status.InstanceUUID, Host: lm.Spec.TargetHost,
 	})
 	if h := r.hooks.AfterMigrateServer; h != nil && h(ctx, lm.DeepCopy()) {
