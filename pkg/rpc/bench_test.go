@@ -141,6 +141,12 @@ func compare(b *testing.B, ops, parallelism int, baseName string, base func() er
 		}
 		return time.Since(start)
 	}
+	// One unmeasured phase of each first, as Go's own b.N ramp-up would
+	// give: the measured ones are steady state, not the first use of
+	// pools, worker goroutines, reply inboxes and the heap's growth.
+	var warmCPU time.Duration
+	phase(base, &warmCPU)
+	phase(other, &warmCPU)
 	b.ReportAllocs()
 	for b.Loop() {
 		baseTime += phase(base, &baseCPU)

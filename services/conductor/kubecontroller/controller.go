@@ -181,6 +181,7 @@ func New(cfg *rest.Config, o Options) (*Controller, error) {
 	if err := setupLiveMigrations(mgr, &liveMigrations{
 		Client: mgr.GetClient(), store: o.Store, tasks: tasks, computes: computes,
 		sg: o.ServiceGroup, hooks: o.Hooks, log: o.Logger.With("controller", "livemigration"),
+		recorder: mgr.GetEventRecorder(EventReporter),
 	}, o.Concurrency); err != nil {
 		return nil, fmt.Errorf("kubecontroller: livemigration: %w", err)
 	}

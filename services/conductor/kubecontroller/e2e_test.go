@@ -7,6 +7,7 @@ package kubecontroller_test
 import (
 	"context"
 	"fmt"
+	"maps"
 	"regexp"
 	"slices"
 	"strings"
@@ -14,6 +15,7 @@ import (
 	"testing"
 	"time"
 
+	eventsv1 "k8s.io/api/events/v1"
 	"k8s.io/apimachinery/pkg/api/meta"
 	"k8s.io/apimachinery/pkg/watch"
 	"sigs.k8s.io/controller-runtime/pkg/client"
@@ -53,6 +55,40 @@ func waitPhase(t *testing.T, env *kubetest.Env, name string, phase novav1.LiveMi
 		t.Fatalf("%v\nstatus: %+v", err, lm.Status)
 	}
 	return get(t, env, name)
+}
+
+// watchEvents starts following the Events about LiveMigration name; await
+// returns once one of each reason has come (the recorder sends them
+// asynchronously), by reason.
+func watchEvents(t *testing.T, env *kubetest.Env, name string) (await func(reasons ...string) map[string]eventsv1.Event) {
+	t.Helper()
+	wc, err := client.NewWithWatch(env.Config, client.Options{Scheme: kubecontroller.Scheme()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+	t.Cleanup(cancel)
+	w, err := wc.Watch(ctx, &eventsv1.EventList{}, client.InNamespace(kubetest.Namespace))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(w.Stop)
+	seen := map[string]eventsv1.Event{}
+	return func(reasons ...string) map[string]eventsv1.Event {
+		t.Helper()
+		for _, r := range reasons {
+			for _, ok := seen[r]; !ok; _, ok = seen[r] {
+				ev, open := <-w.ResultChan()
+				if !open {
+					t.Fatalf("events of lm/%s: watch ended waiting for %q; got %v", name, r, slices.Collect(maps.Keys(seen)))
+				}
+				if e, isEvent := ev.Object.(*eventsv1.Event); isEvent && e.Regarding.Kind == "LiveMigration" && e.Regarding.Name == name {
+					seen[e.Reason] = *e
+				}
+			}
+		}
+		return seen
+	}
 }
 
 func get(t *testing.T, env *kubetest.Env, name string) *novav1.LiveMigration {
@@ -103,6 +139,7 @@ func TestLiveMigrations(t *testing.T) {
 	t.Run("succeeds, by name, scheduler's choice", func(t *testing.T) {
 		inst := env.Boot("vm-ok")
 		src := inst.Host.Get()
+		events := watchEvents(t, env, "vm-ok")
 		apply(t, env, "vm-ok", "vm-ok", "")
 		lm := waitPhase(t, env, "vm-ok", novav1.PhaseSucceeded)
 		st := lm.Status
@@ -141,6 +178,24 @@ func TestLiveMigrations(t *testing.T) {
 		row := regexp.MustCompile(fmt.Sprintf(`^vm-ok\s+vm-ok\s+%s\s+%s\s+Succeeded\s+100%%\s+\d+s$`, src, st.TargetHost))
 		if !row.MatchString(lines[1]) {
 			t.Errorf("row %q does not match %s", lines[1], row)
+		}
+
+		// Events: one per phase entered, as `kubectl describe` shows them.
+		got := events("Scheduling", "Running", "Succeeded")
+		for reason, e := range got {
+			if e.Type != "Normal" || e.Action != "LiveMigrate" || e.ReportingController != kubecontroller.EventReporter {
+				t.Errorf("%s event: type %s action %s reporter %s", reason, e.Type, e.Action, e.ReportingController)
+			}
+		}
+		if n := got["Scheduling"].Note; !strings.Contains(n, st.RequestID) || !strings.Contains(n, src) {
+			t.Errorf("Scheduling note %q names neither the request %s nor the source %s", n, st.RequestID, src)
+		}
+		if n := got["Succeeded"].Note; !strings.Contains(n, "now runs on "+st.TargetHost) || !strings.Contains(n, st.MigrationID) {
+			t.Errorf("Succeeded note %q", n)
+		}
+		desc := env.MustKubectl("describe", "lm", "-n", kubetest.Namespace, "vm-ok")
+		if !regexp.MustCompile(`(?m)^Events:`).MatchString(desc) || !regexp.MustCompile(`Normal\s+Succeeded\s+.*now runs on `+st.TargetHost).MatchString(desc) {
+			t.Errorf("kubectl describe lm shows no Succeeded event:\n%s", desc)
 		}
 	})
 
@@ -191,12 +246,20 @@ func TestLiveMigrations(t *testing.T) {
 	t.Run("spec.abort cancels and keeps the record", func(t *testing.T) {
 		inst := env.Boot("vm-abort")
 		env.NonConverging(inst)
+		events := watchEvents(t, env, "vm-abort")
 		apply(t, env, "vm-abort", "vm-abort", env.OtherHost(inst.Host.Get()))
 		waitPhase(t, env, "vm-abort", novav1.PhaseRunning)
 		env.MustKubectl("patch", "-n", kubetest.Namespace, "lm", "vm-abort", "--type=merge", "-p", `{"spec":{"abort":true}}`)
 		lm := waitPhase(t, env, "vm-abort", novav1.PhaseCancelled)
 		if lm.Status.Reason != "aborted (spec.abort)" || len(lm.Finalizers) != 0 {
 			t.Errorf("status %+v finalizers %v", lm.Status, lm.Finalizers)
+		}
+		got := events("AbortRequested", "Cancelled")
+		if e := got["AbortRequested"]; e.Type != "Normal" || e.Action != "Abort" || !strings.Contains(e.Note, "abort sent") {
+			t.Errorf("AbortRequested event %s %s %q", e.Type, e.Action, e.Note)
+		}
+		if e := got["Cancelled"]; e.Note != "aborted (spec.abort)" {
+			t.Errorf("Cancelled event note %q", e.Note)
 		}
 	})
 
@@ -217,6 +280,7 @@ func TestLiveMigrations(t *testing.T) {
 	})
 
 	t.Run("unknown instance fails with a reason", func(t *testing.T) {
+		events := watchEvents(t, env, "ghost")
 		apply(t, env, "ghost", "no-such-vm", "")
 		lm := waitPhase(t, env, "ghost", novav1.PhaseFailed)
 		if want := `instance "no-such-vm" not found`; !strings.Contains(lm.Status.Reason, want) || lm.Status.RequestID != "" {
@@ -225,6 +289,9 @@ func TestLiveMigrations(t *testing.T) {
 		out := env.MustKubectl("get", "lm", "-n", kubetest.Namespace, "ghost", "-o", "jsonpath={.status.reason}")
 		if !strings.Contains(out, "not found") {
 			t.Errorf("kubectl shows reason %q", out)
+		}
+		if e := events("Failed")["Failed"]; e.Type != "Warning" || e.Note != lm.Status.Reason {
+			t.Errorf("Failed event: %s %q, want a Warning with the reason %q", e.Type, e.Note, lm.Status.Reason)
 		}
 	})
 

@@ -16,6 +16,7 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/controller/controllerutil"
 	"sigs.k8s.io/controller-runtime/pkg/event"
 	"sigs.k8s.io/controller-runtime/pkg/handler"
+	"sigs.k8s.io/controller-runtime/pkg/recorder"
 	"sigs.k8s.io/controller-runtime/pkg/source"
 
 	novav1 "github.com/novanats/novanats/api/v1alpha1"
@@ -55,6 +56,7 @@ type liveMigrations struct {
 	hooks    Hooks
 	log      *slog.Logger
 	events   chan event.GenericEvent
+	recorder recorder.EventRecorder // Events on LiveMigrations (events.go)
 }
 
 func setupLiveMigrations(mgr ctrl.Manager, r *liveMigrations, concurrency int) error {
@@ -104,6 +106,7 @@ func (r *liveMigrations) Reconcile(ctx context.Context, req ctrl.Request) (ctrl.
 	if err := r.Get(ctx, req.NamespacedName, lm); err != nil {
 		return ctrl.Result{}, client.IgnoreNotFound(err)
 	}
+	ctx = withSavedStatus(ctx, lm)
 	if !lm.DeletionTimestamp.IsZero() {
 		return r.finalize(ctx, lm)
 	}
@@ -162,7 +165,7 @@ func (r *liveMigrations) start(ctx context.Context, lm *novav1.LiveMigration) (c
 	lm.Status.RequestID = rpc.NewRequestID()
 	lm.Status.TargetHost = lm.Spec.TargetHost
 	setPhase(lm, novav1.PhaseScheduling)
-	if err := r.Status().Update(ctx, lm); err != nil {
+	if err := r.writeStatus(ctx, lm); err != nil {
 		return ctrl.Result{}, err
 	}
 	return r.send(ctx, lm, true)
@@ -243,7 +246,7 @@ func (r *liveMigrations) send(ctx context.Context, lm *novav1.LiveMigration, fre
 	r.log.Info("live migration started", "livemigration", client.ObjectKeyFromObject(lm), "request_id", rc.RequestID,
 		"migration", m.UUID.Get(), "source", m.SourceCompute.Get(), "dest", m.DestCompute.Get())
 	r.mirror(ctx, lm, m)
-	return ctrl.Result{}, r.Status().Update(ctx, lm)
+	return ctrl.Result{}, r.writeStatus(ctx, lm)
 }
 
 // refusalMessage is a service's refusal without the RPC's wrapping.
@@ -272,7 +275,7 @@ func (r *liveMigrations) recover(ctx context.Context, lm *novav1.LiveMigration) 
 		r.log.Info("found the migration of an earlier request", "livemigration", client.ObjectKeyFromObject(lm),
 			"request_id", lm.Status.RequestID, "migration", m.UUID.Get())
 		r.mirror(ctx, lm, m)
-		return ctrl.Result{}, r.Status().Update(ctx, lm)
+		return ctrl.Result{}, r.writeStatus(ctx, lm)
 	case busy:
 		return ctrl.Result{RequeueAfter: recheck}, nil
 	}
@@ -358,7 +361,7 @@ func (r *liveMigrations) follow(ctx context.Context, lm *novav1.LiveMigration) (
 		meta.SetStatusCondition(&lm.Status.Conditions, cond)
 	}
 	if !equality.Semantic.DeepEqual(before, &lm.Status) {
-		if err := r.Status().Update(ctx, lm); err != nil {
+		if err := r.writeStatus(ctx, lm); err != nil {
 			return ctrl.Result{}, err
 		}
 	}
@@ -409,7 +412,7 @@ func (r *liveMigrations) finalize(ctx context.Context, lm *novav1.LiveMigration)
 			return ctrl.Result{}, err
 		case m != nil:
 			r.mirror(ctx, lm, m)
-			return ctrl.Result{}, r.Status().Update(ctx, lm)
+			return ctrl.Result{}, r.writeStatus(ctx, lm)
 		case busy:
 			return ctrl.Result{RequeueAfter: recheck}, nil
 		}
@@ -434,7 +437,7 @@ func (r *liveMigrations) finalize(ctx context.Context, lm *novav1.LiveMigration)
 		}
 	}
 	if !equality.Semantic.DeepEqual(before, &lm.Status) {
-		if err := r.Status().Update(ctx, lm); err != nil {
+		if err := r.writeStatus(ctx, lm); err != nil {
 			return ctrl.Result{}, err
 		}
 	}
@@ -460,7 +463,7 @@ func (r *liveMigrations) finish(ctx context.Context, lm *novav1.LiveMigration, p
 	lm.Status.Reason = reason
 	setPhase(lm, phase)
 	r.log.Info("live migration ended", "livemigration", client.ObjectKeyFromObject(lm), "phase", phase, "reason", reason)
-	if err := r.Status().Update(ctx, lm); err != nil {
+	if err := r.writeStatus(ctx, lm); err != nil {
 		return err
 	}
 	return r.release(ctx, lm)
