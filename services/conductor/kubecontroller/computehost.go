@@ -15,6 +15,7 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/client"
 	"sigs.k8s.io/controller-runtime/pkg/event"
 	"sigs.k8s.io/controller-runtime/pkg/handler"
+	"sigs.k8s.io/controller-runtime/pkg/recorder"
 	"sigs.k8s.io/controller-runtime/pkg/source"
 
 	novav1 "github.com/novanats/novanats/api/v1alpha1"
@@ -35,10 +36,11 @@ const minRecheck = time.Second
 
 type computeHosts struct {
 	client.Client
-	store  *store.Store
-	sg     servicegroup.Config
-	log    *slog.Logger
-	events chan event.GenericEvent
+	store    *store.Store
+	sg       servicegroup.Config
+	log      *slog.Logger
+	events   chan event.GenericEvent
+	recorder recorder.EventRecorder // Events on ComputeHosts (events.go)
 }
 
 func setupComputeHosts(mgr ctrl.Manager, r *computeHosts) error {
@@ -118,6 +120,7 @@ func (r *computeHosts) Reconcile(ctx context.Context, req ctrl.Request) (ctrl.Re
 		if err := r.Status().Update(ctx, ch); err != nil {
 			return ctrl.Result{}, err
 		}
+		announceHost(r.recorder, ch, before)
 	}
 	return ctrl.Result{RequeueAfter: r.nextCheck(sv, now)}, nil
 }

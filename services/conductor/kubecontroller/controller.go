@@ -187,6 +187,7 @@ func New(cfg *rest.Config, o Options) (*Controller, error) {
 	}
 	if err := setupComputeHosts(mgr, &computeHosts{
 		Client: mgr.GetClient(), store: o.Store, sg: o.ServiceGroup, log: o.Logger.With("controller", "computehost"),
+		recorder: mgr.GetEventRecorder(HostEventReporter),
 	}); err != nil {
 		return nil, fmt.Errorf("kubecontroller: computehost: %w", err)
 	}

@@ -57,10 +57,11 @@ func waitPhase(t *testing.T, env *kubetest.Env, name string, phase novav1.LiveMi
 	return get(t, env, name)
 }
 
-// watchEvents starts following the Events about LiveMigration name; await
-// returns once one of each reason has come (the recorder sends them
-// asynchronously), by reason.
-func watchEvents(t *testing.T, env *kubetest.Env, name string) (await func(reasons ...string) map[string]eventsv1.Event) {
+// watchEvents starts following the Events in namespace about the object
+// of kind and name; await returns once one of each reason has come (the
+// recorder sends them asynchronously), by reason. Events about
+// cluster-scoped objects (ComputeHost) are in "default".
+func watchEvents(t *testing.T, env *kubetest.Env, namespace, kind, name string) (await func(reasons ...string) map[string]eventsv1.Event) {
 	t.Helper()
 	wc, err := client.NewWithWatch(env.Config, client.Options{Scheme: kubecontroller.Scheme()})
 	if err != nil {
@@ -68,7 +69,7 @@ func watchEvents(t *testing.T, env *kubetest.Env, name string) (await func(reaso
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
 	t.Cleanup(cancel)
-	w, err := wc.Watch(ctx, &eventsv1.EventList{}, client.InNamespace(kubetest.Namespace))
+	w, err := wc.Watch(ctx, &eventsv1.EventList{}, client.InNamespace(namespace))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -80,9 +81,9 @@ func watchEvents(t *testing.T, env *kubetest.Env, name string) (await func(reaso
 			for _, ok := seen[r]; !ok; _, ok = seen[r] {
 				ev, open := <-w.ResultChan()
 				if !open {
-					t.Fatalf("events of lm/%s: watch ended waiting for %q; got %v", name, r, slices.Collect(maps.Keys(seen)))
+					t.Fatalf("events of %s %s: watch ended waiting for %q; got %v", kind, name, r, slices.Collect(maps.Keys(seen)))
 				}
-				if e, isEvent := ev.Object.(*eventsv1.Event); isEvent && e.Regarding.Kind == "LiveMigration" && e.Regarding.Name == name {
+				if e, isEvent := ev.Object.(*eventsv1.Event); isEvent && e.Regarding.Kind == kind && e.Regarding.Name == name {
 					seen[e.Reason] = *e
 				}
 			}
@@ -139,7 +140,7 @@ func TestLiveMigrations(t *testing.T) {
 	t.Run("succeeds, by name, scheduler's choice", func(t *testing.T) {
 		inst := env.Boot("vm-ok")
 		src := inst.Host.Get()
-		events := watchEvents(t, env, "vm-ok")
+		events := watchEvents(t, env, kubetest.Namespace, "LiveMigration", "vm-ok")
 		apply(t, env, "vm-ok", "vm-ok", "")
 		lm := waitPhase(t, env, "vm-ok", novav1.PhaseSucceeded)
 		st := lm.Status
@@ -246,7 +247,7 @@ func TestLiveMigrations(t *testing.T) {
 	t.Run("spec.abort cancels and keeps the record", func(t *testing.T) {
 		inst := env.Boot("vm-abort")
 		env.NonConverging(inst)
-		events := watchEvents(t, env, "vm-abort")
+		events := watchEvents(t, env, kubetest.Namespace, "LiveMigration", "vm-abort")
 		apply(t, env, "vm-abort", "vm-abort", env.OtherHost(inst.Host.Get()))
 		waitPhase(t, env, "vm-abort", novav1.PhaseRunning)
 		env.MustKubectl("patch", "-n", kubetest.Namespace, "lm", "vm-abort", "--type=merge", "-p", `{"spec":{"abort":true}}`)
@@ -280,7 +281,7 @@ func TestLiveMigrations(t *testing.T) {
 	})
 
 	t.Run("unknown instance fails with a reason", func(t *testing.T) {
-		events := watchEvents(t, env, "ghost")
+		events := watchEvents(t, env, kubetest.Namespace, "LiveMigration", "ghost")
 		apply(t, env, "ghost", "no-such-vm", "")
 		lm := waitPhase(t, env, "ghost", novav1.PhaseFailed)
 		if want := `instance "no-such-vm" not found`; !strings.Contains(lm.Status.Reason, want) || lm.Status.RequestID != "" {
@@ -468,6 +469,7 @@ func TestComputeHosts(t *testing.T) {
 
 	// spec.disabled disables the service in nova, as `novanats host
 	// disable` does; status.disabled then says nova has it.
+	events := watchEvents(t, env, "default", "ComputeHost", host)
 	env.MustKubectl("patch", "computehost", host, "--type=merge", "-p", `{"spec":{"disabled":true,"disabledReason":"maintenance"}}`)
 	env.MustKubectl("wait", "--for=jsonpath={.status.disabled}=true", "computehost/"+host, waitTimeout)
 	sv, err := env.Cloud.Store.Services.Get(context.Background(), host, compute.Binary)
@@ -491,6 +493,31 @@ func TestComputeHosts(t *testing.T) {
 	}
 	env.MustKubectl("wait", "--for=jsonpath={.status.up}=false", "computehost/"+host, waitTimeout)
 	env.MustKubectl("wait", "--for=condition=Up=false", "computehost/"+host, waitTimeout)
+
+	// Each change is an Event on the ComputeHost.
+	got := events("Disabled", "Enabled", "Down")
+	if e := got["Disabled"]; e.Type != "Normal" || !strings.Contains(e.Note, `"maintenance"`) || e.ReportingController != kubecontroller.HostEventReporter {
+		t.Errorf("Disabled event: %s %q by %s", e.Type, e.Note, e.ReportingController)
+	}
+	if e := got["Down"]; e.Type != "Warning" || !strings.Contains(e.Note, "forced down") {
+		t.Errorf("Down event: %s %q", e.Type, e.Note)
+	}
+	if _, ok := got["Up"]; ok {
+		t.Error("an Up event for a host that never went down")
+	}
+	desc := env.MustKubectl("describe", "computehost", host)
+	if !regexp.MustCompile(`Warning\s+Down\s+.*forced down`).MatchString(desc) {
+		t.Errorf("kubectl describe computehost shows no Down event:\n%s", desc)
+	}
+	if _, err := env.Cloud.Store.Services.Update(context.Background(), host, compute.Binary, func(sv *objects.Service) error {
+		sv.ForcedDown.Set(false)
+		return nil
+	}); err != nil {
+		t.Fatal(err)
+	}
+	if e := events("Up")["Up"]; e.Type != "Normal" || e.Action != "CheckLiveness" {
+		t.Errorf("Up event: %s %s %q", e.Type, e.Action, e.Note)
+	}
 }
 
 // A compute that stops reporting changes no record, yet its ComputeHost

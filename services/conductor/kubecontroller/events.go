@@ -6,26 +6,34 @@ import (
 
 	corev1 "k8s.io/api/core/v1"
 	"k8s.io/apimachinery/pkg/api/meta"
+	"sigs.k8s.io/controller-runtime/pkg/recorder"
 
 	novav1 "github.com/novanats/novanats/api/v1alpha1"
 )
 
-// Kubernetes Events on LiveMigrations, for `kubectl describe lm` and
-// `kubectl events`: one per phase a LiveMigration enters and one per abort
-// or force-complete the controller sends. An event is emitted only after
-// the status that records its change is saved, against the status as last
-// read or saved, so a write lost to a conflict (and redone by the next
-// reconcile) is announced once, when it lands.
+// Kubernetes Events, for `kubectl describe` and `kubectl events`: on a
+// LiveMigration one per phase it enters and one per abort or force-complete
+// the controller sends; on a ComputeHost one when its compute goes down or
+// comes back and one when nova's service is disabled or enabled. An event
+// is emitted only after the status that records its change is saved,
+// against the status as last read or saved, so a write lost to a conflict
+// (and redone by the next reconcile) is announced once, when it lands.
 
-// EventReporter is the reporting controller of the events
-// (events.k8s.io/v1 reportingController).
-const EventReporter = "novanats.io/livemigration-controller"
+// EventReporter is the reporting controller of the LiveMigration events
+// (events.k8s.io/v1 reportingController), HostEventReporter that of the
+// ComputeHost events.
+const (
+	EventReporter     = "novanats.io/livemigration-controller"
+	HostEventReporter = "novanats.io/computehost-controller"
+)
 
 // Event actions: what the controller did or watched.
 const (
 	actionMigrate       = "LiveMigrate"
 	actionAbort         = "Abort"
 	actionForceComplete = "ForceComplete"
+	actionCheckLiveness = "CheckLiveness" // the service group's up/down judgement
+	actionUpdateService = "UpdateService" // nova's service disabled or enabled
 )
 
 // savedStatusKey holds, in a reconcile's context, the LiveMigration's
@@ -104,5 +112,30 @@ func phaseNote(lm *novav1.LiveMigration, phase novav1.LiveMigrationPhase) string
 		return fmt.Sprintf("instance %s now runs on %s (nova migration %s)", st.InstanceUUID, target, st.MigrationID)
 	default: // Failed, Cancelled: the reason says it
 		return st.Reason
+	}
+}
+
+// announceHost emits the events of ch's change from was. A host seen for
+// the first time (no Up condition yet) has nothing to compare with: its
+// creation says it all.
+func announceHost(rec recorder.EventRecorder, ch *novav1.ComputeHost, was *novav1.ComputeHostStatus) {
+	if rec == nil || meta.FindStatusCondition(was.Conditions, ConditionUp) == nil {
+		return
+	}
+	st := &ch.Status
+	if st.Up != was.Up {
+		if up := meta.FindStatusCondition(st.Conditions, ConditionUp); !st.Up && up != nil {
+			rec.Eventf(ch, nil, corev1.EventTypeWarning, "Down", actionCheckLiveness, "%s (%s)", up.Message, up.Reason)
+		} else if st.Up {
+			rec.Eventf(ch, nil, corev1.EventTypeNormal, "Up", actionCheckLiveness, "the compute service reports again")
+		}
+	}
+	if st.Disabled != was.Disabled {
+		if st.Disabled {
+			rec.Eventf(ch, nil, corev1.EventTypeNormal, "Disabled", actionUpdateService,
+				"nova's compute service is disabled: new instances and migrations are not scheduled here (reason %q)", st.DisabledReason)
+		} else {
+			rec.Eventf(ch, nil, corev1.EventTypeNormal, "Enabled", actionUpdateService, "nova's compute service is enabled")
+		}
 	}
 }
