@@ -71,6 +71,7 @@ request.`,
 				_ = svc.Stop(context.Background())
 				return p.fail(exitUsage, err)
 			}
+			p.ops.AddGatherer(kubecontroller.Metrics()) // controller_runtime_*, workqueue_*, rest_client_* (docs/metrics.md)
 			return p.serve(ctx, withController{svc, stopCtl})
 		},
 	}

@@ -66,6 +66,7 @@ still there.`,
 					_ = cloud.Stop(context.Background())
 					return withCode(exitUsage, err)
 				}
+				cloud.AddMetrics(kubecontroller.Metrics())
 			}
 			fmt.Fprintf(out, "novanats dev cloud is up\n")
 			fmt.Fprintf(out, "  NATS:     %s   (export NOVANATS_NATS_URL=%s)\n", cloud.NATSURL(), cloud.NATSURL())

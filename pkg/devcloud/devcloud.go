@@ -285,6 +285,14 @@ func (c *Cloud) MetricsAddr() string {
 	return c.ops.Addr()
 }
 
+// AddMetrics serves g's metrics on the cloud's /metrics too (for a
+// controller run beside the cloud); nothing when metrics are off.
+func (c *Cloud) AddMetrics(g prometheus.Gatherer) {
+	if c.ops != nil {
+		c.ops.AddGatherer(g)
+	}
+}
+
 // Connect opens a client connection to the cloud's NATS, closed by Stop.
 func (c *Cloud) Connect(name string) (*nats.Conn, error) { return c.connect(name) }
 

@@ -9,6 +9,7 @@ import (
 	"fmt"
 	"net"
 	"net/http"
+	"slices"
 	"sort"
 	"strings"
 	"sync"
@@ -16,6 +17,7 @@ import (
 
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/promhttp"
+	dto "github.com/prometheus/client_model/go"
 )
 
 // Check reports whether one part of the process is ready; a non-nil error
@@ -24,24 +26,41 @@ type Check func() error
 
 // Server serves the operations endpoints.
 type Server struct {
-	mu     sync.Mutex
-	checks map[string]Check
-	srv    *http.Server
-	ln     net.Listener
+	mu        sync.Mutex
+	checks    map[string]Check
+	gatherers prometheus.Gatherers
+	srv       *http.Server
+	ln        net.Listener
 }
 
 // New returns a server exposing gatherer's metrics. Add readiness checks
 // with AddCheck, then Start.
 func New(gatherer prometheus.Gatherer) *Server {
-	s := &Server{checks: map[string]Check{}}
+	s := &Server{checks: map[string]Check{}, gatherers: prometheus.Gatherers{gatherer}}
 	mux := http.NewServeMux()
-	mux.Handle("/metrics", promhttp.HandlerFor(gatherer, promhttp.HandlerOpts{EnableOpenMetrics: true}))
+	mux.Handle("/metrics", promhttp.HandlerFor(prometheus.GathererFunc(s.gather), promhttp.HandlerOpts{EnableOpenMetrics: true}))
 	mux.HandleFunc("/healthz", func(w http.ResponseWriter, r *http.Request) {
 		fmt.Fprintln(w, "ok")
 	})
 	mux.HandleFunc("/readyz", s.readyz)
 	s.srv = &http.Server{Handler: mux, ReadHeaderTimeout: 5 * time.Second}
 	return s
+}
+
+// AddGatherer adds metrics that another registry holds (a library's own,
+// such as controller-runtime's) to /metrics. Their metric names must not
+// repeat the first gatherer's: a scrape that finds a name twice fails.
+func (s *Server) AddGatherer(g prometheus.Gatherer) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.gatherers = append(s.gatherers, g)
+}
+
+func (s *Server) gather() ([]*dto.MetricFamily, error) {
+	s.mu.Lock()
+	gs := slices.Clone(s.gatherers)
+	s.mu.Unlock()
+	return gs.Gather()
 }
 
 // AddCheck adds a named readiness check.

@@ -55,3 +55,30 @@ func TestEndpoints(t *testing.T) {
 		t.Fatalf("metrics = %d %q", code, body)
 	}
 }
+
+// A library's own registry added with AddGatherer shows on /metrics beside
+// the process's, and one added after Start too.
+func TestAddGathererMergesRegistries(t *testing.T) {
+	counter := func(reg *prometheus.Registry, name string, v float64) {
+		c := prometheus.NewCounter(prometheus.CounterOpts{Name: name, Help: name})
+		reg.MustRegister(c)
+		c.Add(v)
+	}
+	own, lib := prometheus.NewRegistry(), prometheus.NewRegistry()
+	counter(own, "own_total", 1)
+	counter(lib, "library_total", 2)
+	s := New(own)
+	if err := s.Start("127.0.0.1:0"); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = s.Stop(t.Context()) })
+	url := "http://" + s.Addr() + "/metrics"
+	if _, body := get(t, url); strings.Contains(body, "library_total") {
+		t.Fatalf("library metrics before AddGatherer:\n%s", body)
+	}
+	s.AddGatherer(lib)
+	code, body := get(t, url)
+	if code != 200 || !strings.Contains(body, "own_total 1") || !strings.Contains(body, "library_total 2") {
+		t.Fatalf("metrics = %d:\n%s", code, body)
+	}
+}

@@ -2,9 +2,13 @@ package kubecontroller_test
 
 import (
 	"context"
+	"io"
+	"net"
+	"net/http"
 	"os"
 	"os/exec"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"testing"
 
@@ -18,8 +22,9 @@ import (
 // succeeds through it, with no controller in the test process.
 func TestConductorCommandRunsController(t *testing.T) {
 	env := kubetest.Start(t, kubetest.Options{Computes: 2, NoController: true})
+	metricsAddr := freeAddr(t)
 	runNovanats(t, "conductor", "--nats-url", env.Cloud.NATSURL(), "--host", "conductor-k8s",
-		"--listen-metrics", "127.0.0.1:0", "--kube-controller", "--kubeconfig", env.Kubeconfig,
+		"--listen-metrics", metricsAddr, "--kube-controller", "--kubeconfig", env.Kubeconfig,
 		"--leader-election-namespace", kubetest.Namespace, "--leader-election-id", "novanats-test")
 
 	env.MustKubectl("wait", "--for=create", "-n", kubetest.Namespace, "lease/novanats-test", "--timeout=60s")
@@ -35,6 +40,39 @@ func TestConductorCommandRunsController(t *testing.T) {
 	for _, h := range env.Cloud.Hosts {
 		env.MustKubectl("wait", "--for=create", "computehost/"+h, "--timeout=60s")
 	}
+
+	// The conductor's /metrics carries controller-runtime's metrics beside
+	// its own, each name once (a duplicate would fail the scrape).
+	resp, err := http.Get("http://" + metricsAddr + "/metrics")
+	if err != nil {
+		t.Fatal(err)
+	}
+	body, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	metrics := string(body)
+	if resp.StatusCode != http.StatusOK {
+		t.Fatalf("/metrics: %s\n%s", resp.Status, metrics)
+	}
+	reconciled := regexp.MustCompile(`(?m)^controller_runtime_reconcile_total\{controller="livemigration",result="success"\} ([1-9]\d*)$`)
+	if !reconciled.MatchString(metrics) {
+		t.Errorf("no successful livemigration reconciles counted on /metrics")
+	}
+	for _, family := range []string{"workqueue_depth", "novanats_service_up", "go_goroutines", "process_cpu_seconds_total"} {
+		if n := strings.Count(metrics, "# TYPE "+family+" "); n != 1 {
+			t.Errorf("%s: %d TYPE lines on /metrics, want 1", family, n)
+		}
+	}
+}
+
+// freeAddr is a loopback address with a port free at the time of the call.
+func freeAddr(t *testing.T) string {
+	t.Helper()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ln.Close()
+	return ln.Addr().String()
 }
 
 // runNovanats builds cmd/novanats and runs it with args until the test
