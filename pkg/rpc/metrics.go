@@ -115,6 +115,16 @@ func NewMetrics(reg prometheus.Registerer, opts ...MetricsOption) *Metrics {
 	return m
 }
 
+// startServerCounters creates the per-topic event counters of a server at
+// 0 when it starts. A counter series that appears only with its first
+// event has no earlier sample for rate() or increase() to count from, and
+// until then a dashboard panel of it is empty: a healthy server could not
+// be told from one that exports nothing.
+func (m *Metrics) startServerCounters(topic string) {
+	m.slowConsumers.WithLabelValues(topic)
+	m.malformed.WithLabelValues(topic)
+}
+
 // series are the metrics of one label set, looked up once and kept:
 // WithLabelValues hashes the label values and takes a lock in each vector
 // on every call, four times per invocation. The cache holds no more label

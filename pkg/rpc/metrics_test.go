@@ -101,6 +101,55 @@ func TestMetricsServerLabelIsOptIn(t *testing.T) {
 	}
 }
 
+// A started server exports its slow-consumer and malformed counters at 0
+// for its topic, before any event, so a dashboard graphs them and rate()
+// counts the first event; a malformed request then counts 1.
+func TestMetricsServerCountersStartAtZero(t *testing.T) {
+	_, nc := env(t)
+	reg := newRegistry()
+	m := NewMetrics(reg)
+	startService(t, nc, "host-a", ServerMetrics(m))
+
+	const slow, malformed = "novanats_rpc_server_slow_consumer_total", "novanats_rpc_server_malformed_total"
+	for _, name := range []string{slow, malformed} {
+		if v, ok := scrapedCounter(t, reg, name, "svc"); !ok || v != 0 {
+			t.Errorf("%s{topic=\"svc\"} after Start: %v (present %v), want 0", name, v, ok)
+		}
+	}
+
+	// The server counts the message before it replies.
+	if _, err := nc.Request("svc.host-a", []byte("\xc1\xff garbage \x00"), 5*time.Second); err != nil {
+		t.Fatalf("no reply to a malformed request: %v", err)
+	}
+	if v, ok := scrapedCounter(t, reg, malformed, "svc"); !ok || v != 1 {
+		t.Errorf("%s{topic=\"svc\"} after a malformed request: %v (present %v), want 1", malformed, v, ok)
+	}
+	if v, ok := scrapedCounter(t, reg, slow, "svc"); !ok || v != 0 {
+		t.Errorf("%s{topic=\"svc\"} after a malformed request: %v (present %v), want 0", slow, v, ok)
+	}
+}
+
+// scrapedCounter is the value of counter name for topic as a scrape of reg
+// sees it, and whether the series exists at all.
+func scrapedCounter(t *testing.T, reg *prometheus.Registry, name, topic string) (float64, bool) {
+	t.Helper()
+	mfs, err := reg.Gather()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, mf := range mfs {
+		if mf.GetName() != name {
+			continue
+		}
+		for _, metric := range mf.GetMetric() {
+			if labelValue(metric, "topic") == topic {
+				return metric.GetCounter().GetValue(), true
+			}
+		}
+	}
+	return 0, false
+}
+
 func histogramCount(t *testing.T, reg *prometheus.Registry, name, method string) uint64 {
 	t.Helper()
 	mfs, err := reg.Gather()

@@ -336,6 +336,7 @@ func (s *Server) Start() error {
 	s.watchSlowConsumers()
 	if m := s.opts.metrics; m != nil {
 		m.poolSize.WithLabelValues(s.target.Topic).Set(float64(s.opts.poolSize))
+		m.startServerCounters(s.target.Topic)
 	}
 	s.pool.mu.Lock()
 	s.pool.started, s.pool.listening = 1, 1

@@ -120,6 +120,20 @@ func TestDashboardsStructure(t *testing.T) {
 			if queries == 0 {
 				t.Fatal("no queries at all")
 			}
+			// Grafana stacks overlapping panels on import: each top-level
+			// panel (a collapsed row's panels are laid out when it opens)
+			// has a place of its own within the 24 columns.
+			for i, p := range d.Panels {
+				g := p.GridPos
+				if g.W <= 0 || g.H <= 0 || g.X < 0 || g.Y < 0 || g.X+g.W > 24 {
+					t.Errorf("panel %q: gridPos %+v is not within the 24 columns", p.Title, g)
+				}
+				for _, q := range d.Panels[:i] {
+					if g.overlaps(q.GridPos) {
+						t.Errorf("panel %q (gridPos %+v) overlaps panel %q (%+v)", p.Title, g, q.Title, q.GridPos)
+					}
+				}
+			}
 		})
 	}
 }

@@ -78,6 +78,19 @@ type panel struct {
 	Datasource *datasource `json:"datasource"`
 	Targets    []target    `json:"targets"`
 	Panels     []panel     `json:"panels"` // a collapsed row's panels
+	GridPos    gridPos     `json:"gridPos"`
+}
+
+// gridPos is a panel's place on Grafana's grid: 24 columns wide.
+type gridPos struct {
+	H int `json:"h"`
+	W int `json:"w"`
+	X int `json:"x"`
+	Y int `json:"y"`
+}
+
+func (g gridPos) overlaps(o gridPos) bool {
+	return g.X < o.X+o.W && o.X < g.X+g.W && g.Y < o.Y+o.H && o.Y < g.Y+g.H
 }
 
 type target struct {
