@@ -49,14 +49,7 @@ func TestLiveMigrationConductorRestarts(t *testing.T) {
 		return cur.MemoryProcessed.Get() > before && cur.Status.Get() == objects.MigrationRunning, asJSONObj(t, cur)
 	})
 
-	cur, err := c.store.Instances.Get(objCtx(t), inst.UUID.Get())
-	if err != nil {
-		t.Fatal(err)
-	}
-	ctx := c.newAction(t, inst.UUID.Get(), objects.ActionLiveMigrationForceComplete)
-	if err := c.api.LiveMigrationForceComplete(ctx, cur, m); err != nil {
-		t.Fatal(err)
-	}
+	c.forceComplete(t, inst, m)
 	done := c.awaitFinalMigration(t, inst.UUID.Get())
 	if done.Status.Get() != objects.MigrationCompleted {
 		t.Fatalf("migration across a conductor restart: %s", asJSONObj(t, done))

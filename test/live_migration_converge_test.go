@@ -70,14 +70,7 @@ func TestLiveMigrationNonConverging(t *testing.T) {
 	t.Run("operator force-complete pauses", func(t *testing.T) {
 		inst, m := migrate(t, "src-force")
 		c.awaitMigrationStatus(t, inst.UUID.Get(), objects.MigrationRunning)
-		cur, err := c.store.Instances.Get(objCtx(t), inst.UUID.Get())
-		if err != nil {
-			t.Fatal(err)
-		}
-		ctx := c.newAction(t, inst.UUID.Get(), objects.ActionLiveMigrationForceComplete)
-		if err := c.api.LiveMigrationForceComplete(ctx, cur, m); err != nil {
-			t.Fatal(err)
-		}
+		ctx := c.forceComplete(t, inst, m)
 		if ev := c.awaitEvent(t, ctx, inst.UUID.Get(), compute.EventLiveMigrationForceComplete); ev.Result.Get() != objects.EventResultSuccess {
 			t.Errorf("force-complete event %s", asJSONObj(t, ev))
 		}

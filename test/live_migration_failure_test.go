@@ -90,14 +90,7 @@ func TestLiveMigrationDestinationComputeRestarts(t *testing.T) {
 	}
 	c.computes["cmp2"] = c.startCompute(t, c.computeConfig("cmp2"), c.drivers["cmp2"])
 
-	cur, err := c.store.Instances.Get(objCtx(t), inst.UUID.Get())
-	if err != nil {
-		t.Fatal(err)
-	}
-	ctx := c.newAction(t, inst.UUID.Get(), objects.ActionLiveMigrationForceComplete)
-	if err := c.api.LiveMigrationForceComplete(ctx, cur, m); err != nil {
-		t.Fatal(err)
-	}
+	ctx := c.forceComplete(t, inst, m)
 	done := c.awaitFinalMigration(t, inst.UUID.Get())
 	if done.Status.Get() != objects.MigrationCompleted {
 		t.Fatalf("migration across a destination restart: %s", asJSONObj(t, done))

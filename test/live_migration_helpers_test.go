@@ -453,3 +453,19 @@ func (c *lmCloud) expectStayed(t *testing.T, inst *objects.Instance, src, dst st
 		t.Errorf("the migration consumer holds %s (%v)", allocString(a), err)
 	}
 }
+
+// forceComplete sends live_migration_force_complete for m, under a new
+// force-complete action on inst, as nova-api does; the action's context is
+// returned to await its event with.
+func (c *lmCloud) forceComplete(t *testing.T, inst *objects.Instance, m *objects.Migration) context.Context {
+	t.Helper()
+	cur, err := c.store.Instances.Get(objCtx(t), inst.UUID.Get())
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx := c.newAction(t, inst.UUID.Get(), objects.ActionLiveMigrationForceComplete)
+	if err := c.api.LiveMigrationForceComplete(ctx, cur, m); err != nil {
+		t.Fatal(err)
+	}
+	return ctx
+}
