@@ -204,20 +204,7 @@ func (c *bootCloud) awaitReport(t *testing.T, host string, cond func(*objects.Se
 
 // bootFlavor is the compute tests' flavor: 2 vCPUs, 2048 MB, 20 GB.
 func bootFlavor() *objects.Flavor {
-	return sizedFlavor("m1.small", flavorVCPUs, flavorMemoryMB, flavorRootGB)
-}
-
-func sizedFlavor(name string, vcpus, memoryMB, rootGB int) *objects.Flavor {
-	f := new(objects.Flavor)
-	f.FlavorID.Set(name)
-	f.Name.Set(name)
-	f.VCPUs.Set(vcpus)
-	f.MemoryMB.Set(memoryMB)
-	f.RootGB.Set(rootGB)
-	f.EphemeralGB.Set(0)
-	f.Swap.Set(0)
-	f.ExtraSpecs.Set(map[string]string{})
-	return f
+	return objects.NewFlavor("m1.small", flavorVCPUs, flavorMemoryMB, flavorRootGB)
 }
 
 // buildRequest is one instance of flavor, with a fresh uuid, as nova-api

@@ -18,7 +18,7 @@ func TestBootNoValidHost(t *testing.T) {
 	c.addCompute(t, "cmp2", scaledHost(1))
 
 	// A flavor bigger than any host's memory.
-	huge := buildRequest(sizedFlavor("m1.huge", 2, 4*cmpMemoryMB, 20))
+	huge := buildRequest(objects.NewFlavor("m1.huge", 2, 4*cmpMemoryMB, 20))
 	hugeCtx := c.boot(t, huge)
 	// A zone no host is in.
 	nowhere := buildRequest(bootFlavor())
@@ -28,11 +28,11 @@ func TestBootNoValidHost(t *testing.T) {
 	// scheduler places two, then filters the one host the second
 	// instance left it with (nova's: each instance starts from the
 	// hosts that passed for the one before) and finds no room.
-	half := sizedFlavor("m1.half", 2, (cmpMemoryMB-cmpReserved)*2/3, 20)
+	half := objects.NewFlavor("m1.half", 2, (cmpMemoryMB-cmpReserved)*2/3, 20)
 	three := []conductor.BuildRequest{buildRequest(half), buildRequest(half), buildRequest(half)}
 	threeCtx := c.boot(t, three...)
 	// One request of two flavors: the small one is placed, the huge not.
-	mixed := []conductor.BuildRequest{buildRequest(bootFlavor()), buildRequest(sizedFlavor("m1.huge", 2, 4*cmpMemoryMB, 20))}
+	mixed := []conductor.BuildRequest{buildRequest(bootFlavor()), buildRequest(objects.NewFlavor("m1.huge", 2, 4*cmpMemoryMB, 20))}
 	mixedCtx := c.boot(t, mixed...)
 
 	all := append(append([]conductor.BuildRequest{huge, nowhere}, three...), mixed...)

@@ -187,15 +187,8 @@ func (c *schedCloud) report(t *testing.T, host string) {
 
 // schedSpec is a request for one instance of a flavor.
 func schedSpec(vcpus, memMB, rootGB int) *objects.RequestSpec {
-	f := new(objects.Flavor)
+	f := objects.NewFlavor("test", vcpus, memMB, rootGB)
 	f.FlavorID.Set(fmt.Sprintf("f-%d-%d-%d", vcpus, memMB, rootGB))
-	f.Name.Set("test")
-	f.VCPUs.Set(vcpus)
-	f.MemoryMB.Set(memMB)
-	f.RootGB.Set(rootGB)
-	f.EphemeralGB.Set(0)
-	f.Swap.Set(0)
-	f.ExtraSpecs.Set(map[string]string{})
 	s := new(objects.RequestSpec)
 	s.InstanceUUID.Set(uuid.NewString())
 	s.Flavor.Set(f)

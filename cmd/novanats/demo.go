@@ -118,17 +118,9 @@ where to see the metrics. It cleans up after itself and exits 0.`,
 	return cmd
 }
 
+// demoFlavor is the demo's flavor: 2 vCPUs, memoryMB, 10 GB.
 func demoFlavor(memoryMB int) *objects.Flavor {
-	f := new(objects.Flavor)
-	f.FlavorID.Set("demo")
-	f.Name.Set("demo")
-	f.VCPUs.Set(2)
-	f.MemoryMB.Set(memoryMB)
-	f.RootGB.Set(10)
-	f.EphemeralGB.Set(0)
-	f.Swap.Set(0)
-	f.ExtraSpecs.Set(map[string]string{})
-	return f
+	return objects.NewFlavor("demo", 2, memoryMB, 10)
 }
 
 // apiContext is a new request, as nova-api starts one per API call.

@@ -39,15 +39,7 @@ func newServerCreateCommand(f *opFlags) *cobra.Command {
 			if err != nil {
 				return err
 			}
-			fl := new(objects.Flavor)
-			fl.FlavorID.Set(fmt.Sprintf("c%d-m%d-d%d", vcpus, memoryMB, diskGB))
-			fl.Name.Set(fl.FlavorID.Get())
-			fl.VCPUs.Set(vcpus)
-			fl.MemoryMB.Set(memoryMB)
-			fl.RootGB.Set(diskGB)
-			fl.EphemeralGB.Set(0)
-			fl.Swap.Set(0)
-			fl.ExtraSpecs.Set(map[string]string{})
+			fl := objects.NewFlavor(fmt.Sprintf("c%d-m%d-d%d", vcpus, memoryMB, diskGB), vcpus, memoryMB, diskGB)
 			id := uuid.NewString()
 			if err := tasks.ScheduleAndBuildInstances(operatorContext(ctx), []conductor.BuildRequest{{InstanceUUID: id, DisplayName: args[0], Flavor: fl}}); err != nil {
 				return refusal("create refused", err)

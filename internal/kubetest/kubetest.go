@@ -354,16 +354,7 @@ func (e *Env) Boot(name string) *objects.Instance {
 
 // Flavor is the flavor Boot uses: 1 vCPU, 512 MiB, 1 GB.
 func Flavor() *objects.Flavor {
-	f := new(objects.Flavor)
-	f.FlavorID.Set("m1.small")
-	f.Name.Set("m1.small")
-	f.VCPUs.Set(1)
-	f.MemoryMB.Set(512)
-	f.RootGB.Set(1)
-	f.EphemeralGB.Set(0)
-	f.Swap.Set(0)
-	f.ExtraSpecs.Set(map[string]string{})
-	return f
+	return objects.NewFlavor("m1.small", 1, 512, 1)
 }
 
 // NonConverging makes inst's guest dirty memory far faster than a

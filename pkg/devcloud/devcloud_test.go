@@ -15,17 +15,9 @@ import (
 	"github.com/novanats/novanats/services/conductor"
 )
 
+// flavor is the flavor these tests boot: 1 vCPU, 512 MB, 1 GB.
 func flavor() *objects.Flavor {
-	f := new(objects.Flavor)
-	f.FlavorID.Set("m1.small")
-	f.Name.Set("m1.small")
-	f.VCPUs.Set(1)
-	f.MemoryMB.Set(512)
-	f.RootGB.Set(1)
-	f.EphemeralGB.Set(0)
-	f.Swap.Set(0)
-	f.ExtraSpecs.Set(map[string]string{})
-	return f
+	return objects.NewFlavor("m1.small", 1, 512, 1)
 }
 
 // awaitActive waits for the instance to become active, following its

@@ -22,3 +22,22 @@ func init() {
 		"1.1: Added description",
 	}})
 }
+
+// NewFlavor is the flavor the CLI, the demo cloud and the tests boot with:
+// flavorid and name both name, the given vCPUs, memory and root disk, no
+// ephemeral disk or swap, and extra_specs set to an empty map (as nova's
+// flavors always carry it), so that every such flavor is built one way.
+// A caller that needs more (a description, extra specs, a flavorid other
+// than the name) sets it on the result.
+func NewFlavor(name string, vcpus, memoryMB, rootGB int) *Flavor {
+	f := new(Flavor)
+	f.FlavorID.Set(name)
+	f.Name.Set(name)
+	f.VCPUs.Set(vcpus)
+	f.MemoryMB.Set(memoryMB)
+	f.RootGB.Set(rootGB)
+	f.EphemeralGB.Set(0)
+	f.Swap.Set(0)
+	f.ExtraSpecs.Set(map[string]string{})
+	return f
+}

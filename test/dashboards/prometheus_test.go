@@ -249,15 +249,8 @@ func (s *scenario) request() context.Context {
 
 func (s *scenario) boot(n int) []*objects.Instance {
 	s.t.Helper()
-	f := new(objects.Flavor)
-	f.FlavorID.Set("m1.e2e")
-	f.Name.Set("m1.e2e")
-	f.VCPUs.Set(1)
-	f.MemoryMB.Set(1024) // a pre-copy pass of 1 s on the sim's 1 GiB/s link
-	f.RootGB.Set(1)
-	f.EphemeralGB.Set(0)
-	f.Swap.Set(0)
-	f.ExtraSpecs.Set(map[string]string{})
+	// 1024 MB: a pre-copy pass of 1 s on the sim's 1 GiB/s link.
+	f := objects.NewFlavor("m1.e2e", 1, 1024, 1)
 	var reqs []conductor.BuildRequest
 	for i := range n {
 		reqs = append(reqs, conductor.BuildRequest{InstanceUUID: uuid.NewString(), DisplayName: fmt.Sprintf("e2e-%d", i), Flavor: f})
