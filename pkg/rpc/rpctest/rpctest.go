@@ -110,16 +110,21 @@ func StartCluster(t testing.TB) []*Server {
 		})
 		servers[i] = &Server{Server: srv, StoreDir: cfg.StoreDir}
 	}
+	// Ready once the JetStream leader counts every node as a peer that is
+	// online with JetStream and has sent its stats: what placing a
+	// replicated (R3) stream checks. A leader alone is not enough: right
+	// after the election a peer may not have reported yet, and an R3
+	// stream is refused with "no suitable peers for placement".
 	deadline := time.Now().Add(30 * time.Second)
 	for time.Now().Before(deadline) {
 		for _, s := range servers {
-			if s.JetStreamIsLeader() {
+			if s.JetStreamIsLeader() && len(s.JetStreamClusterPeers()) == n {
 				return servers
 			}
 		}
 		time.Sleep(20 * time.Millisecond) // polling the server's own state: no event to await
 	}
-	t.Fatalf("rpctest: cluster elected no JetStream leader within 30s")
+	t.Fatalf("rpctest: the cluster's JetStream leader did not see all %d peers online within 30s", n)
 	return nil
 }
 
