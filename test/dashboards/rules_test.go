@@ -42,7 +42,7 @@ func TestRulesLayout(t *testing.T) {
 			}
 		}
 	}
-	for _, want := range []string{"NovanatsRPCErrorRatioHigh", "NovanatsRPCLatencyHigh", "NovanatsRPCMalformedMessages", "NovanatsComputeServiceDown", "NovanatsLiveMigrationStuck", "NovanatsLiveMigrationsFailing"} {
+	for _, want := range []string{"NovanatsRPCErrorRatioHigh", "NovanatsRPCLatencyHigh", "NovanatsRPCMalformedMessages", "NovanatsRPCSlowConsumer", "NovanatsComputeServiceDown", "NovanatsLiveMigrationStuck", "NovanatsLiveMigrationsFailing"} {
 		if !names[want] {
 			t.Errorf("no alert %s", want)
 		}
