@@ -212,7 +212,7 @@ type serverDecoding struct {
 	skipMessageID bool
 }
 
-// str reads a string, reusing known when the bytes equal it.
+// strReusing reads a string, reusing known when the bytes equal it.
 func (r *wireReader) strReusing(known string) (string, error) {
 	b, err := r.strBytes()
 	if err == nil && known != "" && string(b) == known {
