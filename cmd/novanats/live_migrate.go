@@ -44,12 +44,16 @@ when it completed. Exit 5 when the instance's state refuses the migration,
 			if err != nil {
 				return err
 			}
-			mig, err := tasks.MigrateServer(operatorContext(ctx), conductor.LiveMigrateInstanceArgs{InstanceUUID: inst.UUID.Get(), Host: host})
+			rctx := operatorContext(ctx)
+			mig, err := tasks.MigrateServer(rctx, conductor.LiveMigrateInstanceArgs{InstanceUUID: inst.UUID.Get(), Host: host})
 			if err != nil {
 				return refusal("live migration refused", err)
 			}
-			fmt.Fprintf(out, "live migration %s (id %d) of %s started: %s -> %s\n", mig.UUID.Get(), mig.ID.Get(), inst.UUID.Get(),
-				mig.SourceCompute.Get(), orDash(mig.DestCompute.Get()))
+			// The request id names the whole flow: `rpc tap --request-id`
+			// and `server action-list` find it by it.
+			rc, _ := rpc.RequestContextFrom(rctx)
+			fmt.Fprintf(out, "live migration %s (id %d) of %s started: %s -> %s (request %s)\n", mig.UUID.Get(), mig.ID.Get(), inst.UUID.Get(),
+				mig.SourceCompute.Get(), orDash(mig.DestCompute.Get()), rc.RequestID)
 			if !wait {
 				return nil
 			}

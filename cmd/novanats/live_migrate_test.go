@@ -55,6 +55,11 @@ func TestLiveMigrateWaitCompletes(t *testing.T) {
 	if len(flow) < 5 || flow[0].Method != conductor.MigrateServer.Spec.Name {
 		t.Fatalf("tap saw no whole migration flow: %+v", flow)
 	}
+	// The command prints the request id the flow carries, for
+	// `rpc tap --request-id` and `server action-list`.
+	if want := "(request " + flow[0].RequestID + ")"; flow[0].RequestID == "" || !strings.Contains(out, want) {
+		t.Errorf("output does not name the flow's request %q:\n%s", flow[0].RequestID, out)
+	}
 	for _, ev := range flow {
 		if ev.RequestID != flow[0].RequestID {
 			continue // another request's message in between (a periodic task)

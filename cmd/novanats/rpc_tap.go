@@ -14,9 +14,10 @@ import (
 
 func newRPCTapCommand() *cobra.Command {
 	var (
-		nf     natsFlags
-		output string
-		width  int
+		nf                 natsFlags
+		output             string
+		width              int
+		requestID, traceID string
 	)
 	cmd := &cobra.Command{
 		Use:   "tap [SUBJECT...]",
@@ -31,6 +32,8 @@ to a server that is not running waits for its timeout instead of failing
 at once.`,
 		Example: `  novanats rpc tap                  # everything
   novanats rpc tap 'compute.>'      # calls and casts to compute hosts
+  novanats rpc tap --request-id req-2f1e0c8a-9d6b-4a53-8c1e-4d2b7f0a9e11
+                                    # one request's flow (live-migrate prints its id)
   novanats rpc tap -o json | jq .   # one JSON object per message
   novanats rpc tap -o yaml          # one YAML document per message`,
 		RunE: func(cmd *cobra.Command, args []string) error {
@@ -46,7 +49,8 @@ at once.`,
 			defer stop()
 			out := cmd.OutOrStdout()
 			enc := json.NewEncoder(out)
-			return tap.Run(ctx, nc, tap.Options{Subjects: args, ArgsWidth: width}, func(ev tap.Event) {
+			opts := tap.Options{Subjects: args, ArgsWidth: width, RequestID: requestID, TraceID: traceID}
+			return tap.Run(ctx, nc, opts, func(ev tap.Event) {
 				switch output {
 				case "json":
 					_ = enc.Encode(ev)
@@ -64,6 +68,8 @@ at once.`,
 	nf.register(cmd.Flags())
 	cmd.Flags().StringVarP(&output, "output", "o", "text", "text, json (one object a line) or yaml (one document a message)")
 	cmd.Flags().IntVar(&width, "args-width", 120, "characters of args to show")
+	cmd.Flags().StringVar(&requestID, "request-id", "", "only the messages of this request id (req-<uuid>), replies included")
+	cmd.Flags().StringVar(&traceID, "trace-id", "", "only the messages of this W3C trace id (32 hex digits), replies included")
 	cmd.SetContext(context.Background())
 	return cmd
 }

@@ -69,6 +69,15 @@ type Options struct {
 	// Ready, when set, is called once the subscriptions are in place: every
 	// message published after it returns is seen.
 	Ready func()
+	// RequestID and TraceID, when set, keep only the events of that
+	// request (nova's request id, which a whole flow carries) or of that
+	// W3C trace; replies and errors count as their call's.
+	RequestID, TraceID string
+}
+
+// keeps says whether ev passes the options' filters.
+func (o *Options) keeps(ev Event) bool {
+	return (o.RequestID == "" || ev.RequestID == o.RequestID) && (o.TraceID == "" || ev.TraceID == o.TraceID)
 }
 
 // Run watches until ctx ends, calling sink for each event (from one
@@ -120,7 +129,7 @@ func Run(ctx context.Context, nc *nats.Conn, opts Options, sink func(Event)) err
 		case <-ctx.Done():
 			return nil
 		case m := <-ch:
-			if ev, ok := d.decode(m, time.Now()); ok {
+			if ev, ok := d.decode(m, time.Now()); ok && opts.keeps(ev) {
 				sink(ev)
 			}
 		case now := <-sweep.C:
@@ -212,7 +221,7 @@ func traceID(tp string) string {
 }
 
 func (d *decoder) reply(m *nats.Msg, req Event, now time.Time) (Event, bool) {
-	ev := Event{Time: now, Subject: m.Subject, Method: req.Method, RequestID: req.RequestID,
+	ev := Event{Time: now, Subject: m.Subject, Method: req.Method, RequestID: req.RequestID, TraceID: req.TraceID,
 		InReplyTo: req.Subject, Bytes: len(m.Data), Latency: now.Sub(req.Time)}
 	if len(m.Data) == 0 && m.Header.Get("Status") == "503" {
 		ev.Kind, ev.Error = KindError, "no responders"

@@ -137,3 +137,58 @@ func TestRenderVersionedObjectsCompactly(t *testing.T) {
 		t.Fatalf("render = %q, want %q", got, want)
 	}
 }
+
+// With a request id (or trace id) the tap shows only that request's
+// messages, its calls' replies included.
+func TestTapFiltersByRequestAndTrace(t *testing.T) {
+	s := rpctest.StartServer(t)
+	nc := rpctest.Connect(t, s)
+	srv, err := rpc.NewServer(rpctest.Connect(t, s), rpc.Target{Topic: "tapsvc", Server: "cmp-1"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	rpc.HandleCall(srv.Endpoint("", "6.0"), mCheck, func(ctx context.Context, a args) (bool, error) { return true, nil })
+	if err := srv.Start(); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = srv.Stop(context.Background()) })
+	c, _ := rpc.NewClient(nc, rpc.Target{Topic: "tapsvc"})
+	cc := c.MustPrepare(rpc.ToServer("cmp-1"))
+	mine := rpc.StartTrace(rpc.WithRequestContext(t.Context(), rpc.RequestContext{RequestID: "req-mine", Timestamp: time.Now()}))
+	other := rpc.StartTrace(rpc.WithRequestContext(t.Context(), rpc.RequestContext{RequestID: "req-other", Timestamp: time.Now()}))
+	traceOfMine := rpc.TraceParentFrom(mine)[3:35]
+
+	for name, opts := range map[string]Options{
+		"request id": {RequestID: "req-mine"},
+		"trace id":   {TraceID: traceOfMine},
+	} {
+		t.Run(name, func(t *testing.T) {
+			events := make(chan Event, 16)
+			ctx, cancel := context.WithCancel(t.Context())
+			ready, ended := make(chan struct{}), make(chan error, 1)
+			opts.Ready = func() { close(ready) }
+			go func() { ended <- Run(ctx, rpctest.Connect(t, s), opts, func(ev Event) { events <- ev }) }()
+			<-ready
+			// other's call before and after mine: only mine's call and
+			// reply come through, in order.
+			for _, ctx := range []context.Context{other, mine, other} {
+				if _, err := mCheck.Invoke(ctx, cc, args{InstanceUUID: "u"}); err != nil {
+					t.Fatal(err)
+				}
+			}
+			call, reply := <-events, <-events
+			if call.Kind != KindCall || call.RequestID != "req-mine" || reply.Kind != KindReply || reply.RequestID != "req-mine" || reply.TraceID != traceOfMine {
+				t.Fatalf("filtered events: %+v then %+v", call, reply)
+			}
+			cancel()
+			if err := <-ended; err != nil {
+				t.Fatal(err)
+			}
+			select {
+			case ev := <-events:
+				t.Fatalf("another request's message came through: %+v", ev)
+			default:
+			}
+		})
+	}
+}
