@@ -172,6 +172,28 @@ func TestTimeoutNamesMethodSubjectAndElapsed(t *testing.T) {
 	}
 }
 
+// A handler that gives up at its deadline (the caller's timeout) sends no
+// reply: the caller reports its own MessagingTimeout, which a late remote
+// "context deadline exceeded" would otherwise race.
+func TestNoReplyOnceTheCallersTimeIsUp(t *testing.T) {
+	_, nc := env(t)
+	ts := startService(t, nc, "host-a")
+	defer close(ts.gate)
+	body, err := encodeRequest(&RequestHeader{Envelope: EnvelopeVersion, Method: mBlock.Spec.Name, Version: "1.0", TimeoutMS: 50,
+		Context: NewRequestContext()}, echoArgs{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	// A raw request that waits well past the 50 ms the envelope gives.
+	_, err = nc.Request("svc.host-a", body, time.Second)
+	if !errors.Is(err, nats.ErrTimeout) {
+		t.Fatalf("want no reply once the caller's time is up, got %v", err)
+	}
+	if ctx := <-ts.seen; ctx.Err() == nil {
+		t.Fatal("the handler's context did not end at the caller's deadline")
+	}
+}
+
 func TestContextDeadlineWinsOverTimeout(t *testing.T) {
 	_, nc := env(t)
 	ts := startService(t, nc, "host-a")

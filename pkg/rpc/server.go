@@ -537,9 +537,17 @@ func (s *Server) serve(m *nats.Msg, callType string) {
 	inv.finish(elapsed.Seconds(), err)
 	s.stats.record(req.Method, elapsed, err)
 	if err != nil {
-		if m.Reply == "" {
+		switch {
+		case m.Reply == "":
 			log.get().Error("cast handler failed", "error", err)
-		} else {
+		case errors.Is(err, context.DeadlineExceeded) && errors.Is(hctx.Err(), context.DeadlineExceeded):
+			// The handler gave up at its deadline, which is the caller's
+			// timeout: the caller reports MessagingTimeout itself, and a
+			// reply now would only race that (and lose, or win and turn a
+			// timeout into a remote error).
+			log.get().Info("call ran out of its caller's time; no reply sent", "error", err)
+			return
+		default:
 			log.get().Info("call returned an error", "error", err)
 		}
 		s.reply(m, &Reply{Kind: ReplyError, Error: toWire(err)})
