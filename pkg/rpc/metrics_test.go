@@ -133,24 +133,18 @@ func TestMetricsServerCountersStartAtZero(t *testing.T) {
 // sees it, and whether the series exists at all.
 func scrapedCounter(t *testing.T, reg *prometheus.Registry, name, topic string) (float64, bool) {
 	t.Helper()
-	mfs, err := reg.Gather()
-	if err != nil {
-		t.Fatal(err)
-	}
-	for _, mf := range mfs {
-		if mf.GetName() != name {
-			continue
-		}
-		for _, metric := range mf.GetMetric() {
-			if labelValue(metric, "topic") == topic {
-				return metric.GetCounter().GetValue(), true
-			}
-		}
-	}
-	return 0, false
+	m := scraped(t, reg, name, "topic", topic)
+	return m.GetCounter().GetValue(), m != nil
 }
 
 func histogramCount(t *testing.T, reg *prometheus.Registry, name, method string) uint64 {
+	t.Helper()
+	return scraped(t, reg, name, "method", method).GetHistogram().GetSampleCount()
+}
+
+// scraped is the series of metric name whose label is value in a scrape
+// of reg, or nil.
+func scraped(t *testing.T, reg *prometheus.Registry, name, label, value string) *dto.Metric {
 	t.Helper()
 	mfs, err := reg.Gather()
 	if err != nil {
@@ -161,12 +155,12 @@ func histogramCount(t *testing.T, reg *prometheus.Registry, name, method string)
 			continue
 		}
 		for _, metric := range mf.GetMetric() {
-			if labelValue(metric, "method") == method {
-				return metric.GetHistogram().GetSampleCount()
+			if labelValue(metric, label) == value {
+				return metric
 			}
 		}
 	}
-	return 0
+	return nil
 }
 
 func labelValue(m *dto.Metric, name string) string {
