@@ -83,6 +83,10 @@ type Options struct {
 	// Logger for the cloud and controller (nil: discarded, unless
 	// NOVANATS_TEST_LOG=1 sends them to stderr).
 	Logger *slog.Logger
+	// MetricsAddr serves the cloud's /metrics there, with the controller's
+	// (controller-runtime's) beside them as the conductor serves them
+	// ("": no metrics).
+	MetricsAddr string
 }
 
 // Env is one test's environment.
@@ -162,8 +166,12 @@ func Start(t testing.TB, opts ...Options) *Env {
 		e.MustKubectl("apply", "-n", ConductorNamespace, "-f", filepath.Join(dir, "serviceaccount.yaml"), "-f", filepath.Join(dir, "rbac.yaml"))
 	}
 
+	metricsAddr := o.MetricsAddr
+	if metricsAddr == "" {
+		metricsAddr = "-"
+	}
 	e.Cloud, err = devcloud.Start(context.Background(), devcloud.Config{
-		DataDir: t.TempDir(), NATSPort: -1, MetricsAddr: "-", Computes: o.Computes,
+		DataDir: t.TempDir(), NATSPort: -1, MetricsAddr: metricsAddr, Computes: o.Computes,
 		SimSpeed: o.SimSpeed, Sim: o.Sim, Logger: o.Logger,
 		ComputeConfig: func(c *compute.Config) {
 			c.LiveMigrationCompletionTimeout = 0
@@ -175,6 +183,7 @@ func Start(t testing.TB, opts ...Options) *Env {
 	if err != nil {
 		t.Fatalf("kubetest: start the cloud: %v", err)
 	}
+	e.Cloud.AddMetrics(kubecontroller.Metrics()) // once: every controller of the process shares the registry
 	// Registered after the control plane's: cleanups run last first, so
 	// the controller stops, then the cloud, then the API server.
 	t.Cleanup(func() {

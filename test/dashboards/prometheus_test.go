@@ -25,6 +25,7 @@ import (
 	"github.com/google/uuid"
 	"sigs.k8s.io/yaml"
 
+	"github.com/novanats/novanats/internal/kubetest"
 	"github.com/novanats/novanats/pkg/devcloud"
 	"github.com/novanats/novanats/pkg/objects"
 	"github.com/novanats/novanats/pkg/rpc"
@@ -61,17 +62,11 @@ func TestDashboardsAndRulesOnRealPrometheus(t *testing.T) {
 	ctx, cancel := context.WithTimeout(t.Context(), 3*time.Minute)
 	defer cancel()
 
-	cloud, err := devcloud.Start(ctx, devcloud.Config{DataDir: t.TempDir(), NATSPort: -1, MetricsAddr: "127.0.0.1:0", Computes: 3})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() {
-		sctx, scancel := context.WithTimeout(context.Background(), 30*time.Second)
-		defer scancel()
-		if err := cloud.Stop(sctx); err != nil {
-			t.Errorf("dev cloud stop: %v", err)
-		}
-	})
+	// A dev cloud with the Kubernetes controller beside it (a real
+	// kube-apiserver), serving both on one /metrics as a conductor run
+	// with --kube-controller does.
+	env := kubetest.Start(t, kubetest.Options{Computes: 3, MetricsAddr: "127.0.0.1:0"})
+	cloud := env.Cloud
 	prom := startPrometheus(t, cloud.MetricsAddr(), testRules(t))
 	s := newScenario(t, ctx, cloud)
 
@@ -160,6 +155,7 @@ func TestDashboardsAndRulesOnRealPrometheus(t *testing.T) {
 			rules++
 			expr := r.Expr
 			if r.Alert != "" {
+				var err error
 				if expr, err = boolForm(r.Expr); err != nil {
 					t.Fatalf("alert %s: %v", r.Alert, err)
 				}
