@@ -3,6 +3,7 @@ package rpc
 import (
 	"context"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -47,7 +48,7 @@ func benchEnv(b testing.TB) (client *Client, raw *nats.Conn) {
 	}
 	ep := srv.Endpoint("", "1.0")
 	HandleCall(ep, bCall, func(ctx context.Context, a benchArgs) (benchArgs, error) { return a, nil })
-	HandleCast(ep, bCast, func(ctx context.Context, a benchArgs) error { return nil })
+	HandleCast(ep, bCast, func(ctx context.Context, a benchArgs) error { castSeen(&castsSeen.rpc); return nil })
 	if err := srv.Start(); err != nil {
 		b.Fatal(err)
 	}
@@ -64,6 +65,7 @@ func benchEnv(b testing.TB) (client *Client, raw *nats.Conn) {
 	_, err = srvConn.Subscribe("raw.cast", func(m *nats.Msg) {
 		var a benchArgs
 		_ = msgpack.Unmarshal(m.Data, &a)
+		castSeen(&castsSeen.raw)
 	})
 	if err != nil {
 		b.Fatal(err)
@@ -191,19 +193,58 @@ func BenchmarkCast(b *testing.B) { benchCast(b, context.Background()) }
 
 func BenchmarkCastInTrace(b *testing.B) { benchCast(b, StartTrace(context.Background())) }
 
+// Cast throughput is messages handled per second: a phase ends when its
+// receiver has handled every message it published, not when the last one
+// left, or one phase's backlog would be worked off in the next.
 func benchCast(b *testing.B, ctx context.Context) {
 	c, nc := benchEnv(b)
-	flush := func() { _ = nc.Flush() }
+	w := newCastWaiter()
 	alternate(b, 2000, 1,
 		func() error {
 			data, err := msgpack.Marshal(&benchPayload)
 			if err != nil {
 				return err
 			}
+			w.rawSent++
 			return nc.Publish("raw.cast", data)
 		},
-		func() error { return bCast.Cast(ctx, c, benchPayload) },
-		flush)
+		func() error { w.rpcSent++; return bCast.Cast(ctx, c, benchPayload) },
+		w.await)
+}
+
+// castsSeen counts the casts each receiver of benchEnv has handled.
+var castsSeen = struct {
+	raw, rpc atomic.Int64
+	progress chan struct{}
+}{progress: make(chan struct{}, 1)}
+
+func castSeen(n *atomic.Int64) {
+	n.Add(1)
+	select {
+	case castsSeen.progress <- struct{}{}:
+	default: // a wake-up is already pending: the waiter rechecks both counts
+	}
+}
+
+// castWaiter counts what one benchmark sends to each receiver (from one
+// goroutine: casts run with parallelism 1) and waits until it is handled.
+type castWaiter struct {
+	rawBase, rpcBase int64
+	rawSent, rpcSent int64
+}
+
+func newCastWaiter() *castWaiter {
+	return &castWaiter{rawBase: castsSeen.raw.Load(), rpcBase: castsSeen.rpc.Load()}
+}
+
+func (w *castWaiter) await() { awaitCasts(w.rawBase+w.rawSent, w.rpcBase+w.rpcSent) }
+
+// awaitCasts waits until the raw and rpc receivers have handled raw and
+// rpc casts in all.
+func awaitCasts(raw, rpc int64) {
+	for castsSeen.raw.Load() < raw || castsSeen.rpc.Load() < rpc {
+		<-castsSeen.progress
+	}
 }
 
 // The header every novanats message carries (the request id, which nova's
@@ -235,17 +276,18 @@ func BenchmarkHeadersOnlyCallParallel16(b *testing.B) {
 
 func BenchmarkHeadersOnlyCast(b *testing.B) {
 	_, nc := benchEnv(b)
-	flush := func() { _ = nc.Flush() }
+	w := newCastWaiter()
 	publish := func(hdr nats.Header) func() error {
 		return func() error {
 			data, err := msgpack.Marshal(&benchPayload)
 			if err != nil {
 				return err
 			}
+			w.rawSent++ // both sides go to the raw subscriber
 			return nc.PublishMsg(&nats.Msg{Subject: "raw.cast", Data: data, Header: hdr})
 		}
 	}
-	compare(b, 2000, 1, "raw", publish(nil), "hdr", publish(benchHeaders), flush)
+	compare(b, 2000, 1, "raw", publish(nil), "hdr", publish(benchHeaders), w.await)
 }
 
 // benchPool is the server's worker pool in the benchmarks: nova's default.

@@ -247,20 +247,19 @@ func (c *Client) invoke(ctx context.Context, kind, namespace, method, version st
 			hdr.MonitorMS = monitor.Milliseconds()
 		}
 	}
+	// Like OpenTelemetry's propagator, a message carries a traceparent only
+	// when its sender is in a trace (StartTrace at the edge, or a handler
+	// whose caller sent one): a made-up trace per message would tie nothing
+	// together, and the header costs NATS a parse on every hop.
+	if parent := TraceParentFrom(ctx); parent != "" {
+		hdr.TraceParent = newTraceParent(parent)
+	}
 	body := getMsgBuf()
 	defer body.free()
 	if err := body.writeRequest(&hdr, args); err != nil {
 		return err
 	}
-	// Like OpenTelemetry's propagator, a message carries a traceparent only
-	// when its sender is in a trace (StartTrace at the edge, or a handler
-	// whose caller sent one): a made-up trace per message would tie nothing
-	// together, and the header costs NATS a parse on every hop.
-	var trace string
-	if parent := TraceParentFrom(ctx); parent != "" {
-		trace = newTraceParent(parent)
-	}
-	out := getOutMsg(subject, body.buf.Bytes(), rc.RequestID, trace, c.opts.caller)
+	out := getOutMsg(subject, body.buf.Bytes(), rc.RequestID, hdr.TraceParent, c.opts.caller)
 	if kind != CallTypeCall {
 		err := c.conn.nc.PublishMsg(&out.msg)
 		out.free()

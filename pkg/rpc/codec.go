@@ -25,6 +25,7 @@ const (
 	keyMonitor   = "call_monitor_timeout_ms"
 	keyTimeout   = "timeout_ms"
 	keyArgs      = "args"
+	keyTrace     = "traceparent"
 
 	keyRequestID       = "request_id"
 	keyGlobalRequestID = "global_request_id"
@@ -88,6 +89,9 @@ func (b *msgBuf) writeRequest(h *RequestHeader, args any) error {
 	if h.TimeoutMS != 0 {
 		n++
 	}
+	if h.TraceParent != "" {
+		n++
+	}
 	w := b.buf.AvailableBuffer()
 	w = appendMapLen(w, n)
 	w = appendInt(appendString(w, keyEnvelope), int64(h.Envelope))
@@ -108,6 +112,9 @@ func (b *msgBuf) writeRequest(h *RequestHeader, args any) error {
 	}
 	if h.TimeoutMS != 0 {
 		w = appendInt(appendString(w, keyTimeout), h.TimeoutMS)
+	}
+	if h.TraceParent != "" {
+		w = appendString(appendString(w, keyTrace), h.TraceParent)
 	}
 	w = appendString(w, keyArgs)
 	b.buf.Write(w)
@@ -201,24 +208,12 @@ func (r *wireReader) strIntern(in interner) (string, error) {
 	return in(b), nil
 }
 
-// serverDecoding spares the server's hot path strings it has already or
-// never reads. The zero value decodes everything (DecodeRequest, tap).
+// serverDecoding spares the server's hot path strings it never reads. The
+// zero value decodes everything (DecodeRequest, tap).
 type serverDecoding struct {
 	intern interner
-	// requestID is the message's X-Openstack-Request-Id header, already a
-	// string: the body's request id shares it when they are equal.
-	requestID string
 	// skipMessageID: nothing on the server reads the message id.
 	skipMessageID bool
-}
-
-// strReusing reads a string, reusing known when the bytes equal it.
-func (r *wireReader) strReusing(known string) (string, error) {
-	b, err := r.strBytes()
-	if err == nil && known != "" && string(b) == known {
-		return known, nil
-	}
-	return string(b), err
 }
 
 // decodeRequestEnvelope reads a request into req. Unknown keys are
@@ -257,8 +252,10 @@ func decodeRequestEnvelope(data []byte, req *Request, sd serverDecoding) error {
 			req.MonitorMS, err = r.int()
 		case keyTimeout:
 			req.TimeoutMS, err = r.int()
+		case keyTrace:
+			req.TraceParent, err = r.str()
 		case keyContext:
-			err = readContext(r, &req.Context, sd.requestID)
+			err = readContext(r, &req.Context)
 		case keyArgs:
 			req.Args, err = r.skip()
 		default:
@@ -276,7 +273,7 @@ func decodeRequestEnvelope(data []byte, req *Request, sd serverDecoding) error {
 
 var nilArgs = msgpack.RawMessage{0xc0}
 
-func readContext(r *wireReader, rc *RequestContext, knownRequestID string) error {
+func readContext(r *wireReader, rc *RequestContext) error {
 	n, err := r.mapLen()
 	if err != nil {
 		return err
@@ -288,7 +285,7 @@ func readContext(r *wireReader, rc *RequestContext, knownRequestID string) error
 		}
 		switch string(key) {
 		case keyRequestID:
-			rc.RequestID, err = r.strReusing(knownRequestID)
+			rc.RequestID, err = r.str()
 		case keyGlobalRequestID:
 			rc.GlobalRequestID, err = r.str()
 		case keyUserID:

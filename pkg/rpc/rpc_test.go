@@ -249,7 +249,9 @@ func TestTraceParentTravelsOnlyInATrace(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	send := func(ctx context.Context) (nats.Header, string) {
+	// send returns the message's headers, the traceparent its envelope
+	// carries, and the one the handler's context has.
+	send := func(ctx context.Context) (nats.Header, string, string) {
 		t.Helper()
 		if _, err := mEcho.Invoke(ctx, c, echoArgs{}); err != nil {
 			t.Fatal(err)
@@ -258,15 +260,19 @@ func TestTraceParentTravelsOnlyInATrace(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		return m.Header, TraceParentFrom(<-ts.seen)
+		req, err := DecodeRequest(m.Data)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return m.Header, req.TraceParent, TraceParentFrom(<-ts.seen)
 	}
 
-	hdr, seen := send(t.Context())
+	hdr, body, seen := send(t.Context())
 	if hdr.Get(HeaderRequestID) == "" {
 		t.Fatal("no request id header")
 	}
-	if _, ok := hdr[HeaderTraceParent]; ok || seen != "" {
-		t.Fatalf("outside a trace a message carried traceparent %q (handler saw %q)", hdr.Get(HeaderTraceParent), seen)
+	if _, ok := hdr[HeaderTraceParent]; ok || body != "" || seen != "" {
+		t.Fatalf("outside a trace a message carried traceparent %q, %q in its envelope (handler saw %q)", hdr.Get(HeaderTraceParent), body, seen)
 	}
 
 	traced := StartTrace(t.Context())
@@ -274,8 +280,11 @@ func TestTraceParentTravelsOnlyInATrace(t *testing.T) {
 	if StartTrace(traced) != traced {
 		t.Fatal("StartTrace started a second trace inside one")
 	}
-	hdr, seen = send(traced)
+	hdr, body, seen = send(traced)
 	tp := hdr.Get(HeaderTraceParent)
+	if body != tp {
+		t.Fatalf("envelope traceparent %q, header %q", body, tp)
+	}
 	if len(tp) != 55 || tp[3:35] != root[3:35] || tp[36:52] == root[36:52] {
 		t.Fatalf("traceparent %q does not continue trace %q with a new span", tp, root)
 	}

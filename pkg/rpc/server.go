@@ -508,13 +508,14 @@ func (s *Server) serveCounted(m *nats.Msg) {
 func (s *Server) serve(m *nats.Msg, callType string) {
 	received := time.Now()
 	var req Request
-	sd := serverDecoding{intern: s.intern, requestID: m.Header.Get(HeaderRequestID), skipMessageID: true}
-	if err := decodeRequest(m.Data, &req, sd); err != nil {
+	// The headers are for tools: everything the server needs is in the
+	// body, which it reads anyway.
+	if err := decodeRequest(m.Data, &req, serverDecoding{intern: s.intern, skipMessageID: true}); err != nil {
 		if mt := s.opts.metrics; mt != nil {
 			mt.malformed.WithLabelValues(s.target.Topic).Inc()
 		}
 		s.opts.logger.Warn("malformed message", "subject", m.Subject, "bytes", len(m.Data), "error", err,
-			"request_id", sd.requestID)
+			"request_id", m.Header.Get(HeaderRequestID))
 		s.reply(m, &Reply{Kind: ReplyError, Error: toWire(err)})
 		return
 	}
@@ -522,7 +523,7 @@ func (s *Server) serve(m *nats.Msg, callType string) {
 	if req.TimeoutMS > 0 {
 		deadline = received.Add(time.Duration(req.TimeoutMS) * time.Millisecond)
 	}
-	hctx := handlerContext(s.baseCtx, req.Context, m.Header.Get(HeaderTraceParent), deadline)
+	hctx := handlerContext(s.baseCtx, req.Context, req.TraceParent, deadline)
 	defer hctx.end()
 	var ctx context.Context = hctx
 	log := requestLog{base: s.opts.logger, ctx: ctx, method: req.Method, callType: callType}
