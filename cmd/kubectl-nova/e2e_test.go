@@ -77,7 +77,7 @@ func TestE2E(t *testing.T) {
 				t.Errorf("output lacks %s:\n%s", re, r.stdout)
 			}
 		}
-		if got := instance(t, env, vm.UUID.Get()).Host.Get(); got != to {
+		if got := env.Instance(t, vm.UUID.Get()).Host.Get(); got != to {
 			t.Errorf("vm-1 on %s after migrate --to %s", got, to)
 		}
 	})
@@ -132,14 +132,14 @@ func TestE2E(t *testing.T) {
 
 	t.Run("abort", func(t *testing.T) {
 		vm := vms["vm-3"]
-		from := instance(t, env, vm.UUID.Get()).Host.Get()
+		from := env.Instance(t, vm.UUID.Get()).Host.Get()
 		env.NonConverging(vm)
 		lm := migrateRunning(t, env, "vm-3")
 		r := run(t, env.Kubeconfig, "-n", ns, "abort", "vm-3", "--wait", e2eTimeout)
 		if r.code != exitOK || !strings.Contains(r.stdout, lm+": abort requested") || !strings.Contains(r.stdout, lm+": Cancelled") {
 			t.Fatalf("exit %d (%v):\n%s", r.code, r.err, r.stdout)
 		}
-		if got := instance(t, env, vm.UUID.Get()).Host.Get(); got != from {
+		if got := env.Instance(t, vm.UUID.Get()).Host.Get(); got != from {
 			t.Errorf("vm-3 on %s after the abort, want %s", got, from)
 		}
 		// Finished: a second abort is refused.
@@ -150,14 +150,14 @@ func TestE2E(t *testing.T) {
 
 	t.Run("force-complete", func(t *testing.T) {
 		vm := vms["vm-4"]
-		from := instance(t, env, vm.UUID.Get()).Host.Get()
+		from := env.Instance(t, vm.UUID.Get()).Host.Get()
 		env.NonConverging(vm)
 		lm := migrateRunning(t, env, "vm-4")
 		r := run(t, env.Kubeconfig, "-n", ns, "force-complete", lm, "--wait", e2eTimeout)
 		if r.code != exitOK || !strings.Contains(r.stdout, lm+": Succeeded") {
 			t.Fatalf("exit %d (%v):\n%s", r.code, r.err, r.stdout)
 		}
-		if got := instance(t, env, vm.UUID.Get()).Host.Get(); got == from {
+		if got := env.Instance(t, vm.UUID.Get()).Host.Get(); got == from {
 			t.Errorf("vm-4 still on %s after force-complete", got)
 		}
 	})
@@ -188,13 +188,13 @@ func TestE2E(t *testing.T) {
 			t.Errorf("kubectl plugin list does not find kubectl-nova:\n%s", out)
 		}
 		vm := vms["vm-2"]
-		from := instance(t, env, vm.UUID.Get()).Host.Get()
+		from := env.Instance(t, vm.UUID.Get()).Host.Get()
 		out, code := kubectl("nova", "migrate", vm.UUID.Get(), "--wait", e2eTimeout)
 		// Named after the instance, though given by UUID.
 		if code != exitOK || !regexp.MustCompile(`vm-2-\w{5}: Succeeded`).MatchString(out) {
 			t.Errorf("kubectl nova migrate --wait: exit %d", code)
 		}
-		if got := instance(t, env, vm.UUID.Get()).Host.Get(); got == from {
+		if got := env.Instance(t, vm.UUID.Get()).Host.Get(); got == from {
 			t.Errorf("vm-2 still on %s", got)
 		}
 		if out, code := kubectl("nova", "hosts"); code != exitOK || !strings.HasPrefix(out, "NAME") {
@@ -227,15 +227,6 @@ func hostOf(t *testing.T, env *kubetest.Env, host string) []*objects.Instance {
 		t.Fatal(err)
 	}
 	return insts
-}
-
-func instance(t *testing.T, env *kubetest.Env, uuid string) *objects.Instance {
-	t.Helper()
-	in, err := env.Cloud.Store.Instances.Get(context.Background(), uuid)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return in
 }
 
 func service(t *testing.T, env *kubetest.Env, host string) *objects.Service {

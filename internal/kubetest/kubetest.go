@@ -321,6 +321,17 @@ func (e *Env) MustKubectl(args ...string) string {
 	return out
 }
 
+// Instance is the instance with uuid as nova's records have it now; t is
+// the (sub)test asking, which fails if there is none.
+func (e *Env) Instance(t testing.TB, uuid string) *objects.Instance {
+	t.Helper()
+	inst, err := e.Cloud.Store.Instances.Get(context.Background(), uuid)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return inst
+}
+
 // Boot boots an instance named name through the conductor and returns it
 // once active (followed with a watch).
 func (e *Env) Boot(name string) *objects.Instance {

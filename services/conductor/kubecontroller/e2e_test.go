@@ -125,15 +125,6 @@ func phases(lm *novav1.LiveMigration) []novav1.LiveMigrationPhase {
 	return ps
 }
 
-func instance(t *testing.T, env *kubetest.Env, uuid string) *objects.Instance {
-	t.Helper()
-	inst, err := env.Cloud.Store.Instances.Get(context.Background(), uuid)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return inst
-}
-
 func TestLiveMigrations(t *testing.T) {
 	env := kubetest.Start(t, kubetest.Options{Computes: 4})
 
@@ -144,7 +135,7 @@ func TestLiveMigrations(t *testing.T) {
 		apply(t, env, "vm-ok", "vm-ok", "")
 		lm := waitPhase(t, env, "vm-ok", novav1.PhaseSucceeded)
 		st := lm.Status
-		moved := instance(t, env, inst.UUID.Get())
+		moved := env.Instance(t, inst.UUID.Get())
 		if st.InstanceUUID != inst.UUID.Get() || st.SourceHost != src || st.TargetHost == "" || st.TargetHost == src ||
 			st.TargetHost != moved.Host.Get() {
 			t.Errorf("status %+v; instance now on %s, was on %s", st, moved.Host.Get(), src)
@@ -239,7 +230,7 @@ func TestLiveMigrations(t *testing.T) {
 		if err != nil || m.Status.Get() != objects.MigrationCancelled {
 			t.Fatalf("nova's migration after the delete: %v %v", m.Status.Get(), err)
 		}
-		if h := instance(t, env, inst.UUID.Get()).Host.Get(); h != src {
+		if h := env.Instance(t, inst.UUID.Get()).Host.Get(); h != src {
 			t.Errorf("instance on %s after the abort, want %s", h, src)
 		}
 	})
@@ -275,7 +266,7 @@ func TestLiveMigrations(t *testing.T) {
 		if !meta.IsStatusConditionTrue(lm.Status.Conditions, novav1.ConditionForceCompleteRequested) {
 			t.Errorf("conditions %+v", lm.Status.Conditions)
 		}
-		if h := instance(t, env, inst.UUID.Get()).Host.Get(); h != env.OtherHost(src) {
+		if h := env.Instance(t, inst.UUID.Get()).Host.Get(); h != env.OtherHost(src) {
 			t.Errorf("instance on %s, want %s", h, env.OtherHost(src))
 		}
 	})
