@@ -22,6 +22,26 @@ func flavor() *objects.Flavor {
 
 // awaitActive waits for the instance to become active, following its
 // record with a watch (no polling).
+// bootOne boots one instance of flavor f on c through the conductor and
+// returns the task API it used and the instance once active.
+func bootOne(t *testing.T, c *Cloud, f *objects.Flavor) (*conductor.TaskAPI, *objects.Instance) {
+	t.Helper()
+	nc, err := c.Connect("test-api")
+	if err != nil {
+		t.Fatal(err)
+	}
+	tasks, err := conductor.NewTaskAPI(nc)
+	if err != nil {
+		t.Fatal(err)
+	}
+	id := uuid.NewString()
+	ctx := rpc.WithRequestContext(t.Context(), rpc.NewRequestContext())
+	if err := tasks.ScheduleAndBuildInstances(ctx, []conductor.BuildRequest{{InstanceUUID: id, DisplayName: "vm-1", Flavor: f}}); err != nil {
+		t.Fatal(err)
+	}
+	return tasks, awaitActive(t, c, id)
+}
+
 func awaitActive(t *testing.T, c *Cloud, id string) *objects.Instance {
 	t.Helper()
 	ctx, cancel := context.WithTimeout(t.Context(), 30*time.Second)
@@ -55,21 +75,8 @@ func TestDevCloudBootsAndSurvivesRestart(t *testing.T) {
 		return c
 	}
 	c := start()
-	nc, err := c.Connect("test-api")
-	if err != nil {
-		t.Fatal(err)
-	}
-	tasks, err := conductor.NewTaskAPI(nc)
-	if err != nil {
-		t.Fatal(err)
-	}
-	id := uuid.NewString()
-	ctx := rpc.WithRequestContext(t.Context(), rpc.NewRequestContext())
-	if err := tasks.ScheduleAndBuildInstances(ctx, []conductor.BuildRequest{{InstanceUUID: id, DisplayName: "vm-1", Flavor: flavor()}}); err != nil {
-		t.Fatal(err)
-	}
-	inst := awaitActive(t, c, id)
-	host := inst.Host.Get()
+	_, inst := bootOne(t, c, flavor())
+	id, host := inst.UUID.Get(), inst.Host.Get()
 	if host != "compute-1" && host != "compute-2" {
 		t.Fatalf("instance on %q", host)
 	}
@@ -115,22 +122,10 @@ func migrationProgress(t *testing.T, cfg Config, memoryMB int) []int {
 		t.Fatal(err)
 	}
 	defer c.Stop(context.Background())
-	nc, err := c.Connect("test-api")
-	if err != nil {
-		t.Fatal(err)
-	}
-	tasks, err := conductor.NewTaskAPI(nc)
-	if err != nil {
-		t.Fatal(err)
-	}
-	id := uuid.NewString()
 	f := flavor()
 	f.MemoryMB.Set(memoryMB)
-	ctx := rpc.WithRequestContext(t.Context(), rpc.NewRequestContext())
-	if err := tasks.ScheduleAndBuildInstances(ctx, []conductor.BuildRequest{{InstanceUUID: id, DisplayName: "vm-1", Flavor: f}}); err != nil {
-		t.Fatal(err)
-	}
-	awaitActive(t, c, id)
+	tasks, inst := bootOne(t, c, f)
+	id := inst.UUID.Get()
 	wctx, cancel := context.WithTimeout(t.Context(), time.Minute)
 	defer cancel()
 	mig, err := tasks.MigrateServer(rpc.WithRequestContext(wctx, rpc.NewRequestContext()), conductor.LiveMigrateInstanceArgs{InstanceUUID: id})
