@@ -36,8 +36,9 @@ type Server struct {
 
 	// queue receives every message of the three subscriptions straight from
 	// the NATS reader; the pool's workers (up to poolSize, see workerPool)
-	// take from it. When all workers are busy messages wait here, and once it is full NATS drops them and
-	// reports a slow consumer (counted, logged, never fatal).
+	// take from it. When all workers are busy messages wait here, and once
+	// it is full NATS drops them and reports a slow consumer (counted,
+	// logged, never fatal).
 	queue     chan *nats.Msg
 	draining  chan struct{} // closed by Stop: workers empty the queue and exit
 	pool      workerPool
